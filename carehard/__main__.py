@@ -1,0 +1,3 @@
+from carehard.cli import main
+
+main()

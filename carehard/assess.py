@@ -1,0 +1,162 @@
+"""`audit` and `harden`: select controls, run the roles, fold results, record, report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from carehard import __version__
+from carehard.catalog import load_catalog
+from carehard.errors import UsageError
+from carehard.history import History, RunRecord
+from carehard.inventory import LOCAL, list_hosts, local_inventory
+from carehard.paths import history_path
+from carehard.report import build_report, write_reports
+from carehard.results import HostOutcome, ResultFolder, merge_verification
+from carehard.run import PlaybookRun, new_run_id, run_playbook
+from carehard.selection import Selection, select_controls
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
+
+EventObserver = Callable[[Mapping[str, Any]], None]
+ResultObserver = Callable[[str, str | None], None]
+
+
+class RunBroken(Exception):
+    """ansible-playbook stopped before any host ran (syntax, configuration)."""
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    mode: str  # "audit" or "harden"
+    inventory: Path | None  # None: the local machine
+    selection: Selection
+    output: Path
+    formats: tuple[str, ...]
+    allow_local: bool = False
+
+
+@dataclass(frozen=True)
+class AssessResult:
+    run: RunRecord
+    report_files: list[Path]
+    exit_code: int
+
+
+def assess(
+    options: AssessOptions,
+    on_event: EventObserver | None = None,
+    on_result: ResultObserver | None = None,
+) -> AssessResult:
+    catalog = load_catalog()
+    controls = [c.id for c in select_controls(catalog, options.selection)]
+    inventory = _resolve_inventory(options)
+    _prepare_output(options.output)
+
+    run_id = new_run_id()
+    started = _now()
+    check_mode = options.mode == "audit"
+    request = PlaybookRun(
+        inventory=inventory,
+        check_mode=check_mode,
+        tags=controls,
+        limit=options.selection.limit,
+        extravars={"carehard_mode": options.mode, "carehard_level": options.selection.level},
+    )
+    hosts, artifacts = _play(run_id, run_id, request, controls, on_event, on_result)
+    if not check_mode:
+        reachable = [h.name for h in hosts.values() if h.reachable]
+        if reachable:
+            verify = PlaybookRun(inventory, True, controls, ",".join(reachable), request.extravars)
+            verified, _ = _play(run_id, f"{run_id}-verify", verify, controls, None, None)
+            merge_verification(hosts, verified)
+
+    record = RunRecord(
+        id=run_id,
+        mode=options.mode,
+        started=started,
+        finished=_now(),
+        carehard_version=__version__,
+        level=options.selection.level,
+        selection={
+            "inventory": str(options.inventory) if options.inventory else LOCAL,
+            "limit": options.selection.limit,
+            "only": list(options.selection.only),
+            "skip": list(options.selection.skip),
+        },
+        controls=controls,
+        exit_code=exit_code_of(hosts.values()),
+        artifacts=str(artifacts),
+        hosts=hosts,
+    )
+    History(history_path()).save(record)
+    files = write_reports(build_report(record, catalog), options.output, options.formats)
+    return AssessResult(record, files, record.exit_code)
+
+
+def exit_code_of(hosts: Any) -> int:
+    statuses = {r.status for h in hosts for r in h.results.values()}
+    broken = any(not h.reachable or h.errors for h in hosts)
+    if broken or statuses & {"error", "unreachable"}:
+        return EXIT_BROKEN
+    if "fail" in statuses:
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _play(
+    run_id: str,
+    ident: str,
+    request: PlaybookRun,
+    controls: list[str],
+    on_event: EventObserver | None,
+    on_result: ResultObserver | None,
+) -> tuple[dict[str, HostOutcome], Path]:
+    folder = ResultFolder(request.check_mode, controls)
+
+    def handle(event: Mapping[str, Any]) -> None:
+        if on_event:
+            on_event(event)
+        touched = folder.feed(event)
+        if touched and on_result:
+            on_result(*touched)
+
+    outcome = run_playbook(run_id, ident, request, handle)
+    hosts = folder.outcomes()
+    if not hosts:
+        raise RunBroken(
+            f"ansible-playbook ended ({outcome.status}, rc {outcome.rc}) before any host ran: "
+            f"see {outcome.artifacts / 'stdout'}"
+        )
+    return hosts, outcome.artifacts
+
+
+def _resolve_inventory(options: AssessOptions) -> Path | dict[str, Any]:
+    if options.inventory is None:
+        if options.mode == "harden" and not options.allow_local:
+            raise UsageError(
+                "harden without -i would change this machine: give -i INVENTORY, or --local to harden it"
+            )
+        return local_inventory()
+    hosts = list_hosts(options.inventory, options.selection.limit)
+    if options.mode == "harden" and not options.allow_local:
+        local = [h.name for h in hosts if h.connection == "local"]
+        if local:
+            raise UsageError(
+                f"host {local[0]} uses the local connection: pass --local to harden this machine"
+            )
+    return options.inventory.resolve()
+
+
+def _prepare_output(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create report directory {output}: {exc.strerror}") from None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

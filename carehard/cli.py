@@ -1,0 +1,202 @@
+"""carehard's command line. Click commands only: parse, call, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from carehard import __version__
+from carehard.assess import EXIT_USAGE, AssessOptions, RunBroken, assess
+from carehard.catalog import CatalogError, load_catalog
+from carehard.errors import UsageError
+from carehard.progress import RunProgress
+from carehard.report import parse_formats
+from carehard.selection import DEFAULT_LEVEL, Selection, parse_ids, select_controls
+
+out = Console()
+err = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="carehard")
+def cli() -> None:
+    """Harden health and care establishments' machines, close vendor back doors, prove backups restore.
+
+    Controls follow the CaRE programme, ANSSI's guides and the CIS benchmarks. Exit codes: 0 all
+    pass, 1 some control failed, 2 usage or configuration error, 3 unreachable host or task error.
+    """
+
+
+@cli.group()
+def controls() -> None:
+    """Browse the control catalog."""
+
+
+@controls.command("list")
+@click.option("--family", help="Only this family (e.g. workstation_linux).")
+@click.option("--level", type=click.IntRange(1, 3), help="Only controls of this level or below.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def controls_list(family: str | None, level: int | None, fmt: str) -> None:
+    """List the controls with their level, severity and remediation."""
+    catalog = load_catalog()
+    if family and family not in catalog.families:
+        raise UsageError(f"unknown family '{family}': one of {', '.join(sorted(catalog.families))}")
+    chosen = [
+        c for c in catalog.all() if (not family or c.family == family) and (not level or c.level <= level)
+    ]
+    if fmt == "json":
+        click.echo(json.dumps([c.as_dict() for c in chosen], indent=2, ensure_ascii=False))
+    else:
+        from carehard.display import controls_table
+
+        out.print(controls_table(chosen))
+
+
+@controls.command("show")
+@click.argument("control_id")
+def controls_show(control_id: str) -> None:
+    """Show one control: rationale and references (ANSSI, BP-028, CIS, CaRE)."""
+    from carehard.display import control_detail
+
+    catalog = load_catalog()
+    cid = control_id.upper()
+    if cid not in catalog:
+        raise UsageError(f"unknown control ID '{control_id}': see `carehard controls list`")
+    out.print(control_detail(catalog[cid]))
+
+
+def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "-i",
+            "--inventory",
+            type=click.Path(path_type=Path),
+            help="Ansible inventory file or directory. Without it: the local machine.",
+        ),
+        click.option("--limit", metavar="PATTERN", help="Only hosts matching this Ansible pattern."),
+        click.option("--only", multiple=True, metavar="IDS", help="Only these control IDs (comma list)."),
+        click.option(
+            "--skip", multiple=True, metavar="IDS", help="Leave out these control IDs (comma list)."
+        ),
+        click.option(
+            "--level",
+            type=click.IntRange(1, 3),
+            default=DEFAULT_LEVEL,
+            show_default=True,
+            help="1 minimal, 2 intermediary, 3 enhanced (ANSSI levels).",
+        ),
+        click.option(
+            "--output",
+            type=click.Path(path_type=Path),
+            default=Path("carehard-report"),
+            show_default=True,
+            help="Directory for the reports.",
+        ),
+        click.option(
+            "--format",
+            "formats",
+            default="json,html",
+            show_default=True,
+            help="Report formats, comma list of json, html.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@_selection_options
+def audit(**kwargs: Any) -> None:
+    """Check the controls in check mode: changes nothing, writes the reports."""
+    _assess("audit", allow_local=True, **kwargs)
+
+
+@cli.command()
+@_selection_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--local", "allow_local", is_flag=True, help="Allow hardening this very machine.")
+def harden(yes: bool, allow_local: bool, **kwargs: Any) -> None:
+    """Apply the controls, then audit what changed. Asks first unless --yes."""
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("harden changes hosts: confirm with --yes when not run from a terminal")
+        target = kwargs["inventory"] or "this machine"
+        click.confirm(f"Harden the hosts of {target}?", abort=True)
+    _assess("harden", allow_local=allow_local, **kwargs)
+
+
+def _assess(
+    mode: str,
+    allow_local: bool,
+    inventory: Path | None,
+    limit: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    level: int,
+    output: Path,
+    formats: str,
+) -> None:
+    selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip), limit=limit)
+    options = AssessOptions(mode, inventory, selection, output, tuple(parse_formats(formats)), allow_local)
+    count = len(select_controls(load_catalog(), selection))
+    if err.is_terminal:
+        with RunProgress(err, mode, count) as progress:
+            result = assess(options, progress.task_started, progress.result)
+    else:
+        result = assess(options)
+    from carehard.display import findings_table, run_summary
+
+    out.print(run_summary(result.run))
+    findings = findings_table(result.run)
+    if findings is not None:
+        out.print(findings)
+    for path in result.report_files:
+        out.print(f"report: {path}")
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("-i", "--inventory", type=click.Path(path_type=Path), help="Inventory to check the hosts of.")
+@click.option("--limit", metavar="PATTERN", help="Only hosts matching this Ansible pattern.")
+def doctor(inventory: Path | None, limit: str | None) -> None:
+    """Pre-flight: this machine's tools, then each host's reachability, host key, login, python3, sudo.
+
+    Prints one line per problem with the fix; exits 1 when there is any.
+    """
+    from carehard import doctor as checks
+    from carehard.inventory import list_hosts
+
+    problems = checks.check_local()
+    if inventory is not None:
+        problems += checks.check_hosts(list_hosts(inventory, limit))
+    for problem in problems:
+        click.echo(checks.format_problem(problem))
+    if problems:
+        sys.exit(1)
+    click.echo("no problem found")
+
+
+def main() -> None:
+    try:
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except (UsageError, CatalogError, RunBroken) as exc:
+        err.print(f"carehard: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        err.print("carehard: aborted", markup=False)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        err.print(f"carehard: error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        err.print("carehard: interrupted", markup=False)
+        sys.exit(130)

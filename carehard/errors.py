@@ -1,0 +1,5 @@
+"""Errors a user can fix: the CLI prints them on one line and exits 2."""
+
+
+class UsageError(Exception):
+    """Bad input or configuration, named so the user knows what to fix."""

@@ -1,0 +1,145 @@
+"""The SQLite history of runs and their results: what every report renders from."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carehard.results import ControlResult, HostOutcome
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    mode TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    carehard_version TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    selection TEXT NOT NULL,
+    controls TEXT NOT NULL,
+    exit_code INTEGER NOT NULL,
+    artifacts TEXT
+);
+CREATE TABLE IF NOT EXISTS hosts (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    reachable INTEGER NOT NULL,
+    facts TEXT NOT NULL,
+    errors TEXT NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS results (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    host TEXT NOT NULL,
+    control TEXT NOT NULL,
+    status TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    PRIMARY KEY (run_id, host, control)
+);
+CREATE INDEX IF NOT EXISTS results_by_control ON results (control, status);
+"""
+
+
+@dataclass
+class RunRecord:
+    id: str
+    mode: str
+    started: str
+    finished: str
+    carehard_version: str
+    level: int
+    selection: dict[str, Any]
+    controls: list[str]
+    exit_code: int
+    artifacts: str | None = None
+    hosts: dict[str, HostOutcome] = field(default_factory=dict)
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            yield db
+
+    def save(self, run: RunRecord) -> None:
+        """Store a run and all its results in one transaction: all or nothing."""
+        with self._connect() as db, db:
+            db.execute(
+                "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run.id,
+                    run.mode,
+                    run.started,
+                    run.finished,
+                    run.carehard_version,
+                    run.level,
+                    json.dumps(run.selection),
+                    json.dumps(run.controls),
+                    run.exit_code,
+                    run.artifacts,
+                ),
+            )
+            db.executemany(
+                "INSERT INTO hosts VALUES (?,?,?,?,?)",
+                [
+                    (run.id, h.name, int(h.reachable), json.dumps(h.facts), json.dumps(h.errors))
+                    for h in run.hosts.values()
+                ],
+            )
+            db.executemany(
+                "INSERT INTO results VALUES (?,?,?,?,?)",
+                [
+                    (run.id, h.name, r.control, r.status, r.evidence)
+                    for h in run.hosts.values()
+                    for r in h.results.values()
+                ],
+            )
+
+    def load(self, run_id: str) -> RunRecord | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                return None
+            run = RunRecord(
+                id=row[0],
+                mode=row[1],
+                started=row[2],
+                finished=row[3],
+                carehard_version=row[4],
+                level=row[5],
+                selection=json.loads(row[6]),
+                controls=json.loads(row[7]),
+                exit_code=row[8],
+                artifacts=row[9],
+            )
+            for name, reachable, facts, errors in db.execute(
+                "SELECT name, reachable, facts, errors FROM hosts WHERE run_id = ? ORDER BY name", (run_id,)
+            ):
+                run.hosts[name] = HostOutcome(name, bool(reachable), json.loads(facts), json.loads(errors))
+            for host, control, status, evidence in db.execute(
+                "SELECT host, control, status, evidence FROM results WHERE run_id = ? ORDER BY host, control",
+                (run_id,),
+            ):
+                run.hosts[host].results[control] = ControlResult(control, status, evidence)
+            return run
+
+    def last_run_id(self) -> str | None:
+        if not self.path.exists():
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1").fetchone()
+            return str(row[0]) if row else None

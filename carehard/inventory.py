@@ -1,0 +1,111 @@
+"""Resolve the inventory a command runs on: a user's file or directory, or the local machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from carehard.errors import UsageError
+
+LOCAL = "local"
+
+
+@dataclass(frozen=True)
+class InventoryHost:
+    name: str
+    vars: dict[str, Any] = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return str(self.vars.get("ansible_host", self.name))
+
+    @property
+    def connection(self) -> str:
+        return str(self.vars.get("ansible_connection", "ssh"))
+
+    @property
+    def port(self) -> int:
+        default = 5986 if self.connection in ("winrm", "psrp") else 22
+        return int(self.vars.get("ansible_port", default))
+
+
+def local_inventory() -> dict[str, Any]:
+    """The inventory of the machine carehard runs on, read-only audit over the local connection."""
+    return {
+        "all": {
+            "children": {
+                "linux_workstations": {
+                    "hosts": {
+                        "localhost": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": sys.executable,
+                            "carehard_become": False,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+
+def check_source(path: Path) -> None:
+    """Fail early, on one line, for an inventory that is missing or not valid YAML."""
+    if not path.exists():
+        raise UsageError(f"inventory {path} does not exist: give -i a hosts file or inventory directory")
+    files = [path] if path.is_file() else sorted(path.glob("*.y*ml"))
+    for file in files:
+        if file.suffix not in (".yml", ".yaml"):
+            continue
+        try:
+            yaml.safe_load(file.read_text(encoding="utf-8"))
+        except yaml.MarkedYAMLError as exc:
+            line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+            raise UsageError(f"inventory {file} line {line}: {exc.problem}: fix the YAML") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"inventory {file} cannot be read: {exc}") from None
+
+
+def list_hosts(source: Path, limit: str | None = None) -> list[InventoryHost]:
+    """Every host of the inventory (after --limit) with its merged variables, as Ansible sees them."""
+    check_source(source)
+    env = dict(os.environ, ANSIBLE_INVENTORY_UNPARSED_FAILED="true", ANSIBLE_NOCOLOR="1")
+    cmd = [_ansible_inventory(), "-i", str(source), "--list"]
+    if limit:
+        cmd += ["--limit", limit]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise UsageError(f"inventory {source} cannot be parsed by Ansible: {_first_error(proc.stderr)}")
+    data = json.loads(proc.stdout)
+    hostvars: dict[str, dict[str, Any]] = data.get("_meta", {}).get("hostvars", {})
+    groups_of: dict[str, list[str]] = {}
+    for group, body in data.items():
+        if group == "_meta" or not isinstance(body, dict):
+            continue
+        for host in body.get("hosts", []):
+            groups_of.setdefault(host, []).append(group)
+    names = sorted(set(hostvars) | set(groups_of))
+    if not names:
+        where = f" matching --limit {limit}" if limit else ""
+        raise UsageError(f"inventory {source} has no hosts{where}")
+    return [InventoryHost(n, hostvars.get(n, {}), tuple(sorted(groups_of.get(n, [])))) for n in names]
+
+
+def _ansible_inventory() -> str:
+    sibling = Path(sys.executable).with_name("ansible-inventory")
+    return str(sibling) if sibling.exists() else "ansible-inventory"
+
+
+def _first_error(stderr: str) -> str:
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("[ERROR]"):
+            return ln.removeprefix("[ERROR]:").strip()
+    return lines[-1] if lines else "unknown error"

@@ -1,0 +1,115 @@
+"""Report renderers. Every report renders from a history record and the catalog, never from a live run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from carehard.catalog import Catalog
+from carehard.errors import UsageError
+from carehard.history import RunRecord
+from carehard.results import count_statuses
+
+SCHEMA = "carehard-report/1"
+Renderer = Callable[[dict[str, Any]], str]
+
+
+def renderers() -> dict[str, tuple[str, Renderer]]:
+    """Format name -> (file name, renderer)."""
+    from carehard.report.html import render_html
+    from carehard.report.json import render_json
+
+    return {"json": ("report.json", render_json), "html": ("report.html", render_html)}
+
+
+FORMATS = ("json", "html")
+
+
+def parse_formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        bad = unknown[0] if unknown else value
+        raise UsageError(
+            f"unknown report format '{bad}' in --format: use a comma list of {', '.join(FORMATS)}"
+        )
+    return list(dict.fromkeys(formats))
+
+
+def build_report(run: RunRecord, catalog: Catalog) -> dict[str, Any]:
+    """The `carehard-report/1` document of one run."""
+    controls = []
+    for cid in run.controls:
+        if cid in catalog:
+            controls.append(catalog[cid].as_dict())
+        else:
+            controls.append(_unknown_control(cid))
+    hosts = [
+        {
+            "name": host.name,
+            "reachable": host.reachable,
+            "facts": {key: host.facts.get(key) for key in ("os", "os_version", "kernel", "virtualization")},
+            "errors": list(host.errors),
+            "results": [
+                {"control": r.control, "status": r.status, "evidence": r.evidence}
+                for r in host.results.values()
+            ],
+        }
+        for host in run.hosts.values()
+    ]
+    return {
+        "schema": SCHEMA,
+        "run": {
+            "id": run.id,
+            "mode": run.mode,
+            "started": run.started,
+            "finished": run.finished,
+            "carehard_version": run.carehard_version,
+            "level": run.level,
+            "selection": run.selection,
+            "exit_code": run.exit_code,
+        },
+        "controls": controls,
+        "hosts": hosts,
+        "summary": count_statuses(run.hosts.values()),
+    }
+
+
+def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list[Path]:
+    """Render every format first, then write each file atomically: nothing half-written."""
+    table = renderers()
+    rendered = [(table[f][0], table[f][1](report)) for f in formats]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create report directory {out_dir}: {exc.strerror}") from None
+    written = []
+    for name, text in rendered:
+        target = out_dir / name
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
+
+
+def _unknown_control(cid: str) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "title": "(no longer in the catalog)",
+        "family": "unknown",
+        "platforms": [],
+        "severity": "low",
+        "level": 1,
+        "remediation": "audit-only",
+        "rationale": "",
+        "references": {"anssi_hygiene": [], "anssi_bp028": [], "cis": [], "care": []},
+    }

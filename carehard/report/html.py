@@ -1,0 +1,321 @@
+"""Self-contained HTML rendering of a ``carehard-report/1`` report dict.
+
+The page has no external resource of any kind (admin stations in hospitals are often
+offline): CSS and the few lines of JS are inline. Everything the template shows is computed
+here once, so the template stays a plain loop and a 500 hosts x 100 controls matrix renders
+quickly; jinja2 autoescaping is on, so evidence and names are always escaped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+# Display order: good first, then problems, then "did not count".
+STATUSES: tuple[str, ...] = ("pass", "fixed", "waived", "fail", "error", "unreachable", "not_applicable")
+
+# Short cell text in the matrix (the legend explains it; the cell title gives the full word).
+STATUS_CODES: dict[str, str] = {
+    "pass": "P",
+    "fixed": "Fx",
+    "waived": "W",
+    "fail": "F",
+    "error": "E",
+    "unreachable": "U",
+    "not_applicable": "na",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    "pass": "pass",
+    "fixed": "fixed",
+    "waived": "waived",
+    "fail": "fail",
+    "error": "error",
+    "unreachable": "unreachable",
+    "not_applicable": "not applicable",
+}
+
+STATUS_MEANINGS: dict[str, str] = {
+    "pass": "compliant",
+    "fixed": "changed by harden, now compliant",
+    "waived": "not compliant, covered by a valid waiver",
+    "fail": "not compliant (or fix applied but not effective)",
+    "error": "a task broke: compliance unknown",
+    "unreachable": "host could not be reached",
+    "not_applicable": "premise absent on this host",
+}
+
+# Order of evidence groups inside a control: problems first.
+_GROUP_ORDER: dict[str, int] = {
+    "fail": 0,
+    "error": 1,
+    "unreachable": 2,
+    "waived": 3,
+    "fixed": 4,
+    "pass": 5,
+    "not_applicable": 6,
+}
+
+FAMILY_LABELS: dict[str, str] = {
+    "workstation_linux": "Linux workstations",
+    "workstation_windows": "Windows workstations",
+    "remote_access": "Remote access and remote maintenance",
+    "backup_verify": "Backups and restore tests",
+    "backup": "Backups and restore tests",
+    "compliance_facts": "Compliance facts",
+}
+
+CARE_LABELS: dict[str, str] = {
+    "exposure": "D1 Directories and internet exposure",
+    "continuity": "D2 Continuity and recovery",
+    "remote_access": "Remote access / remote maintenance",
+    "workstations": "Workstations and detection",
+}
+
+LEVEL_LABELS: dict[int, str] = {1: "minimal", 2: "intermediary", 3: "enhanced"}
+
+EXIT_CODES: dict[int, str] = {
+    0: "all controls pass, fixed, waived or not applicable",
+    1: "some control failed",
+    2: "usage or configuration error",
+    3: "a host was unreachable or a task errored",
+}
+
+# Above this many matrix cells, the matrix starts collapsed so the page opens fast.
+_OPEN_MATRIX_MAX_CELLS = 5000
+# Above this many hosts in one evidence group, the host list is collapsed.
+_INLINE_HOSTS_MAX = 12
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("carehard.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["num"] = _num
+    return env
+
+
+def _num(value: int) -> str:
+    """Thousands grouped with a narrow no-break space, as in French and SI usage; 0 stays "0"."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def pass_rate(counts: dict[str, int]) -> float | None:
+    """(pass + fixed + waived) / (all - not_applicable), or None when nothing counts."""
+    total = sum(int(counts.get(s, 0)) for s in STATUSES) - int(counts.get("not_applicable", 0))
+    if total <= 0:
+        return None
+    good = sum(int(counts.get(s, 0)) for s in ("pass", "fixed", "waived"))
+    return good / total
+
+
+def _percent(rate: float | None) -> str:
+    if rate is None:
+        return "n/a"
+    # Never show 100 % while something is not compliant.
+    value = rate * 100
+    if value < 100 and round(value, 1) >= 100:
+        return "99.9 %"
+    return f"{value:.1f} %".replace(".0 %", " %")
+
+
+def _family_label(family: str) -> str:
+    return FAMILY_LABELS.get(family, family.replace("_", " ").capitalize())
+
+
+def _host_view(host: dict[str, Any], control_ids: list[str]) -> dict[str, Any]:
+    reachable = bool(host.get("reachable", True))
+    by_control: dict[str, dict[str, Any]] = {}
+    for result in host.get("results") or []:
+        by_control[str(result.get("control", ""))] = result
+    cells: list[str | None] = []
+    for cid in control_ids:
+        res = by_control.get(cid)
+        status = res.get("status") if res else None
+        cells.append(status if status in STATUS_CODES else ("unknown" if res else None))
+    counts = Counter(str(r.get("status")) for r in by_control.values())
+    if not reachable and not by_control:
+        # Nothing ran there: every control counts as unreachable for this host.
+        counts = Counter({"unreachable": len(control_ids)})
+    facts = host.get("facts") or {}
+    problems = sum(counts.get(s, 0) for s in ("fail", "error", "unreachable")) + len(host.get("errors") or [])
+    return {
+        "name": str(host.get("name", "?")),
+        "reachable": reachable,
+        "facts": {k: facts.get(k) for k in ("os", "os_version", "kernel", "virtualization")},
+        "errors": [str(e) for e in host.get("errors") or []],
+        "cells": cells,
+        "spanning": not reachable and not by_control,
+        "counts": dict(counts),
+        "rate": _percent(pass_rate(counts)),
+        "problems": problems,
+        "row_class": "down" if not reachable else ("" if problems else "ok"),
+    }
+
+
+def _control_views(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per control: counts and the hosts grouped by identical (status, evidence)."""
+    controls: list[dict[str, Any]] = report.get("controls") or []
+    index = {str(c.get("id")): i for i, c in enumerate(controls)}
+    groups: list[dict[tuple[str, str], list[str]]] = [{} for _ in controls]
+    for host in hosts:
+        name = str(host.get("name", "?"))
+        seen: set[int] = set()
+        for result in host.get("results") or []:
+            i = index.get(str(result.get("control")))
+            if i is None:
+                continue
+            seen.add(i)
+            key = (str(result.get("status", "unknown")), str(result.get("evidence") or ""))
+            groups[i].setdefault(key, []).append(name)
+        if not host.get("reachable", True) and not host.get("results"):
+            for i in range(len(controls)):
+                if i not in seen:
+                    groups[i].setdefault(("unreachable", ""), []).append(name)
+    views = []
+    for ctl, grp in zip(controls, groups, strict=True):
+        counts: Counter[str] = Counter()
+        items = []
+        for (status, evidence), names in sorted(
+            grp.items(), key=lambda kv: (_GROUP_ORDER.get(kv[0][0], 9), -len(kv[1]), kv[0][1])
+        ):
+            counts[status] += len(names)
+            items.append(
+                {
+                    "status": status,
+                    "evidence": evidence,
+                    "hosts": names,
+                    "collapsed": len(names) > _INLINE_HOSTS_MAX,
+                }
+            )
+        refs = ctl.get("references") or {}
+        views.append(
+            {
+                "id": str(ctl.get("id")),
+                "title": ctl.get("title", ""),
+                "family": ctl.get("family", ""),
+                "platforms": ctl.get("platforms") or [],
+                "severity": ctl.get("severity", ""),
+                "level": ctl.get("level", ""),
+                "remediation": ctl.get("remediation", ""),
+                "rationale": ctl.get("rationale", ""),
+                "refs": {
+                    "anssi_hygiene": refs.get("anssi_hygiene") or [],
+                    "anssi_bp028": refs.get("anssi_bp028") or [],
+                    "cis": refs.get("cis") or [],
+                    "care": refs.get("care") or [],
+                },
+                "counts": dict(counts),
+                "rate": _percent(pass_rate(counts)),
+                "problems": sum(counts.get(s, 0) for s in ("fail", "error", "unreachable")),
+                "groups": items,
+            }
+        )
+    return views
+
+
+def _view(report: dict[str, Any]) -> dict[str, Any]:
+    run: dict[str, Any] = report.get("run") or {}
+    controls: list[dict[str, Any]] = report.get("controls") or []
+    control_ids = [str(c.get("id")) for c in controls]
+    raw_hosts: list[dict[str, Any]] = report.get("hosts") or []
+    hosts = [_host_view(h, control_ids) for h in raw_hosts]
+    control_views = _control_views(report, raw_hosts)
+
+    summary = {s: int((report.get("summary") or {}).get(s, 0)) for s in STATUSES}
+    total = sum(summary.values())
+    rate = pass_rate(summary)
+
+    families: dict[str, list[dict[str, Any]]] = {}
+    for cv in control_views:
+        families.setdefault(str(cv["family"]), []).append(cv)
+    family_views = []
+    for family, cvs in families.items():
+        counts: Counter[str] = Counter()
+        for cv in cvs:
+            counts.update(cv["counts"])
+        family_views.append(
+            {
+                "name": family,
+                "label": _family_label(family),
+                "controls": cvs,
+                "counts": dict(counts),
+                "rate": _percent(pass_rate(counts)),
+                "problems": sum(cv["problems"] for cv in cvs),
+            }
+        )
+
+    care_views = []
+    for domain, label in CARE_LABELS.items():
+        cvs = [cv for cv in control_views if domain in cv["refs"]["care"]]
+        if not cvs:
+            continue
+        counts = Counter()
+        for cv in cvs:
+            counts.update(cv["counts"])
+        care_views.append(
+            {
+                "name": domain,
+                "label": label,
+                "controls": len(cvs),
+                "counts": dict(counts),
+                "rate": _percent(pass_rate(counts)),
+            }
+        )
+
+    level = run.get("level")
+    exit_code = run.get("exit_code")
+    selection = run.get("selection") or {}
+    return {
+        "schema": report.get("schema", ""),
+        "run": {
+            "id": run.get("id", ""),
+            "mode": run.get("mode", ""),
+            "started": run.get("started") or "",
+            "finished": run.get("finished") or "",
+            "carehard_version": run.get("carehard_version", ""),
+            "level": level,
+            "level_label": LEVEL_LABELS.get(level, "") if isinstance(level, int) else "",
+            "exit_code": exit_code,
+            "exit_meaning": EXIT_CODES.get(exit_code, "") if isinstance(exit_code, int) else "",
+            "selection": {
+                "inventory": selection.get("inventory") or "",
+                "limit": selection.get("limit"),
+                "only": selection.get("only") or [],
+                "skip": selection.get("skip") or [],
+            },
+        },
+        "statuses": STATUSES,
+        "codes": STATUS_CODES,
+        "labels": STATUS_LABELS,
+        "meanings": STATUS_MEANINGS,
+        "summary": summary,
+        "total": total,
+        "rate": _percent(rate),
+        "rate_value": rate,
+        "bar": [(s, summary[s] * 100 / total) for s in STATUSES if total and summary[s]],
+        "controls": control_views,
+        "control_ids": control_ids,
+        "hosts": hosts,
+        "unreachable_hosts": [h["name"] for h in hosts if not h["reachable"]],
+        "error_hosts": [h for h in hosts if h["errors"]],
+        "families": family_views,
+        "care": care_views,
+        "care_labels": CARE_LABELS,
+        "matrix_open": len(hosts) * max(len(control_ids), 1) <= _OPEN_MATRIX_MAX_CELLS,
+        "ncols": len(control_ids),
+    }
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """Render a ``carehard-report/1`` dict as one self-contained HTML page."""
+    template = _environment().get_template("report.html.j2")
+    return template.render(**_view(report))

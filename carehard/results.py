@@ -1,0 +1,290 @@
+"""Runner events -> one result per (host, control), folded as DESIGN.md's control contract says.
+
+Tasks belong to a control by their name prefix "<ID> | ". The only module that reads events.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+STATUSES = ("pass", "fail", "fixed", "error", "not_applicable", "waived", "unreachable")
+TASK_ID = re.compile(r"^\s*([A-Z]{2}-[A-Z0-9]+-[0-9]{2})\s*\|\s*(.*)$")
+CHECK_ACTIONS = {"assert", "ansible.builtin.assert", "fail", "ansible.builtin.fail"}
+FACT_ACTIONS = {"gather_facts", "ansible.builtin.gather_facts", "setup", "ansible.builtin.setup"}
+DEFAULT_ASSERT_MSG = "All assertions passed"
+MAX_EVIDENCE = 4000
+MAX_DIFF_LINES = 40
+_SECRET = re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\S+)")
+
+
+@dataclass
+class ControlResult:
+    control: str
+    status: str
+    evidence: str
+    changed: bool = False
+
+
+@dataclass
+class HostOutcome:
+    name: str
+    reachable: bool = True
+    facts: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    results: dict[str, ControlResult] = field(default_factory=dict)
+
+
+@dataclass
+class _Tally:
+    """What the task events of one control on one host said, before folding."""
+
+    ok: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
+
+
+class ResultFolder:
+    """Feed it every event of one playbook run; ask it for the outcome per host."""
+
+    def __init__(self, check_mode: bool, controls: Iterable[str]) -> None:
+        self.check_mode = check_mode
+        self.controls = list(controls)
+        self._tallies: dict[str, dict[str, _Tally]] = {}
+        self._hosts: dict[str, HostOutcome] = {}
+        self._stopped_at: dict[str, str] = {}
+
+    def feed(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
+        """Take one runner event. Returns (host, control or None) when it was a task result."""
+        kind = str(event.get("event", ""))
+        if not kind.startswith("runner_on_") or kind == "runner_on_start":
+            return None
+        data = event.get("event_data") or {}
+        host_name = data.get("host")
+        if not host_name:
+            return None
+        host = self._host(str(host_name))
+        res = data.get("res") or {}
+        if not isinstance(res, dict):
+            res = {}
+        action = str(data.get("task_action") or data.get("resolved_action") or "")
+        task = str(data.get("task") or "")
+        if kind == "runner_on_ok" and action in FACT_ACTIONS:
+            host.facts.update(_fact_summary(res.get("ansible_facts") or {}))
+        match = TASK_ID.match(task)
+        control = match.group(1) if match else None
+        what = match.group(2) if match else task
+        if kind == "runner_on_unreachable":
+            host.reachable = False
+            host.errors.append(f"unreachable at task '{task}': {_one_line(str(res.get('msg', '')))}")
+            if control:
+                self._tally(host.name, control).unreachable.append(what)
+            return host.name, control
+        ignored = bool(data.get("ignore_errors"))
+        if kind == "runner_on_failed" and not ignored:
+            self._stopped_at.setdefault(host.name, task)
+            if not control:
+                host.errors.append(f"task '{task}' failed: {_failure_text(res)}")
+        if control is None:
+            return host.name, None
+        tally = self._tally(host.name, control)
+        if kind == "runner_on_ok":
+            if res.get("changed"):
+                tally.changed.append(_change_text(what, res, self.check_mode))
+            else:
+                tally.ok.append(_ok_text(what, res, action))
+        elif kind == "runner_on_skipped":
+            tally.skipped.append(what)
+        elif kind == "runner_on_failed":
+            if action in CHECK_ACTIONS:
+                tally.failed_checks.append(_failure_text(res))
+            else:
+                tally.errors.append(f"{what}: {_failure_text(res)}")
+        return host.name, control
+
+    def outcomes(self) -> dict[str, HostOutcome]:
+        """One outcome per host seen, every selected control accounted for on hosts that broke."""
+        for name, host in self._hosts.items():
+            tallies = self._tallies.get(name, {})
+            host.results = {cid: _fold(cid, t, self.check_mode) for cid, t in tallies.items()}
+            for cid in self.controls:
+                if cid in host.results:
+                    continue
+                if not host.reachable:
+                    host.results[cid] = ControlResult(cid, "unreachable", "host unreachable: not evaluated")
+                elif name in self._stopped_at:
+                    stop = self._stopped_at[name]
+                    host.results[cid] = ControlResult(
+                        cid, "error", f"not evaluated: the run stopped on this host at task '{stop}'"
+                    )
+            host.results = dict(sorted(host.results.items()))
+        return dict(sorted(self._hosts.items()))
+
+    def _host(self, name: str) -> HostOutcome:
+        if name not in self._hosts:
+            self._hosts[name] = HostOutcome(name)
+        return self._hosts[name]
+
+    def _tally(self, host: str, control: str) -> _Tally:
+        return self._tallies.setdefault(host, {}).setdefault(control, _Tally())
+
+
+def _fold(control: str, t: _Tally, check_mode: bool) -> ControlResult:
+    changed = bool(t.changed)
+    if t.unreachable:
+        return ControlResult(control, "unreachable", "host unreachable during: " + "; ".join(t.unreachable))
+    if t.errors:
+        return ControlResult(control, "error", _evidence(t.errors), changed)
+    if t.failed_checks or (changed and check_mode):
+        return ControlResult(control, "fail", _evidence(t.failed_checks + t.changed), changed)
+    if changed:
+        return ControlResult(control, "fixed", _evidence(t.changed), changed)
+    if t.ok:
+        return ControlResult(control, "pass", _evidence(t.ok))
+    return ControlResult(
+        control, "not_applicable", _evidence(["premise absent, skipped: " + "; ".join(t.skipped)])
+    )
+
+
+def merge_verification(applied: Mapping[str, HostOutcome], verified: Mapping[str, HostOutcome]) -> None:
+    """Fold the post-harden audit into the harden outcome, in place.
+
+    A fix that ran but whose check still fails is `fail` ("applied, not effective"), never `fixed`.
+    """
+    for name, host in applied.items():
+        check = verified.get(name)
+        if check is None or not check.reachable:
+            if check is not None:
+                host.errors.append("unreachable for the verification audit after harden")
+            continue
+        for cid, result in host.results.items():
+            after = check.results.get(cid)
+            if after is None or result.status in ("error", "unreachable"):
+                continue
+            if after.status == "fail":
+                prefix = "applied, not effective: " if result.changed else ""
+                host.results[cid] = ControlResult(cid, "fail", prefix + after.evidence, result.changed)
+            elif after.status == "error":
+                host.results[cid] = ControlResult(cid, "error", after.evidence, result.changed)
+            elif after.status == "pass" and result.status == "fail":
+                status = "fixed" if result.changed else "pass"
+                host.results[cid] = ControlResult(cid, status, after.evidence, result.changed)
+
+
+def count_statuses(hosts: Iterable[HostOutcome]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for host in hosts:
+        for result in host.results.values():
+            counts[result.status] += 1
+    return counts
+
+
+def redact(text: str) -> str:
+    """Remove values that look like secrets (key=value pairs named password, token...)."""
+    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}********", text)
+
+
+def _fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "os": facts.get("ansible_distribution"),
+        "os_version": facts.get("ansible_distribution_version"),
+        "os_family": facts.get("ansible_os_family"),
+        "kernel": facts.get("ansible_kernel"),
+        "virtualization": _virtualization(facts),
+        "architecture": facts.get("ansible_architecture"),
+    }
+
+
+def _virtualization(facts: Mapping[str, Any]) -> str | None:
+    if facts.get("ansible_is_chroot"):
+        return "chroot"
+    kind = facts.get("ansible_virtualization_type")
+    role = facts.get("ansible_virtualization_role")
+    if kind and role == "guest":
+        return str(kind)
+    return "none" if role == "host" or kind in (None, "NA", "") else str(kind)
+
+
+def _evidence(lines: Iterable[str]) -> str:
+    text = redact("\n".join(line for line in lines if line))
+    return text if len(text) <= MAX_EVIDENCE else text[: MAX_EVIDENCE - 20] + "\n… (truncated)"
+
+
+def _hidden(res: Mapping[str, Any]) -> bool:
+    return bool(res.get("_ansible_no_log") or res.get("censored"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _ok_text(what: str, res: Mapping[str, Any], action: str) -> str:
+    if _hidden(res):
+        return f"{what}: ok (output hidden)"
+    msg = res.get("msg")
+    if action in CHECK_ACTIONS and isinstance(msg, str) and msg and msg != DEFAULT_ASSERT_MSG:
+        return msg
+    return f"{what}: compliant"
+
+
+def _failure_text(res: Mapping[str, Any]) -> str:
+    if _hidden(res):
+        return "failed (output hidden: no_log)"
+    parts = [str(res.get("msg") or "")]
+    for key in ("stderr", "module_stderr"):
+        value = res.get(key)
+        if value and str(value).strip() not in parts[0]:
+            parts.append(str(value).strip())
+    text = "\n".join(p for p in parts if p) or "failed"
+    return text
+
+
+def _change_text(what: str, res: Mapping[str, Any], check_mode: bool) -> str:
+    head = f"{'would change' if check_mode else 'changed'}: {what}"
+    if _hidden(res):
+        return head + " (details hidden: no_log)"
+    diff = _diff_text(res)
+    if diff:
+        return head + "\n" + diff
+    msg = res.get("msg")
+    return f"{head} ({msg})" if isinstance(msg, str) and msg else head
+
+
+def _diff_text(res: Mapping[str, Any]) -> str:
+    diffs: list[Any] = []
+    for source in [res, *(r for r in res.get("results", []) if isinstance(r, dict))]:
+        d = source.get("diff")
+        if isinstance(d, list):
+            diffs.extend(d)
+        elif isinstance(d, dict):
+            diffs.append(d)
+    lines: list[str] = []
+    for d in diffs:
+        if not isinstance(d, dict):
+            continue
+        if d.get("prepared"):
+            lines.extend(str(d["prepared"]).splitlines())
+            continue
+        before, after = d.get("before"), d.get("after")
+        if isinstance(before, str) and isinstance(after, str):
+            lines.extend(
+                difflib.unified_diff(
+                    before.splitlines(),
+                    after.splitlines(),
+                    str(d.get("before_header", "before")),
+                    str(d.get("after_header", "after")),
+                    n=0,
+                    lineterm="",
+                )
+            )
+        elif isinstance(before, dict) or isinstance(after, dict):
+            lines.append(f"- {before}\n+ {after}")
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[:MAX_DIFF_LINES], f"… ({len(lines) - MAX_DIFF_LINES} more diff lines)"]
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""The one module that talks to ansible-runner: a private data dir per run, kept as evidence."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from carehard.paths import ANSIBLE_ROOT, runs_dir
+
+EventHandler = Callable[[Mapping[str, Any]], None]
+SITE_PLAYBOOK = "site.yml"
+
+
+@dataclass(frozen=True)
+class PlaybookRun:
+    """One ansible-playbook run: what to run, on which inventory, in which mode."""
+
+    inventory: Path | dict[str, Any]
+    check_mode: bool
+    tags: Sequence[str]
+    limit: str | None = None
+    extravars: Mapping[str, Any] = field(default_factory=dict)
+    playbook: str = SITE_PLAYBOOK
+
+
+@dataclass(frozen=True)
+class RunnerOutcome:
+    status: str
+    rc: int
+    artifacts: Path
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+def run_dir(run_id: str) -> Path:
+    return runs_dir() / run_id
+
+
+def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventHandler) -> RunnerOutcome:
+    """Run the playbook through ansible-runner, streaming every event to `on_event`."""
+    private = run_dir(run_id)
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    options = ["--diff"]
+    if request.check_mode:
+        options.insert(0, "--check")
+    if request.tags:
+        options += ["--tags", ",".join(request.tags)]
+
+    def handler(event: Mapping[str, Any]) -> bool:
+        on_event(event)
+        return True
+
+    inventory: str | dict[str, Any]
+    inventory = str(request.inventory) if isinstance(request.inventory, Path) else request.inventory
+    runner = ansible_runner.run(
+        private_data_dir=str(private),
+        ident=ident,
+        project_dir=str(ANSIBLE_ROOT),
+        playbook=str(ANSIBLE_ROOT / "playbooks" / request.playbook),
+        inventory=inventory,
+        cmdline=shlex.join(options),
+        limit=request.limit,
+        extravars=dict(request.extravars),
+        envvars=_ansible_environment(),
+        event_handler=handler,
+        quiet=True,
+    )
+    return RunnerOutcome(str(runner.status), int(runner.rc), private / "artifacts" / ident)
+
+
+def _ansible_environment() -> dict[str, str]:
+    """Point ansible-playbook at carehard's own config, roles and Python, whatever the cwd."""
+    env = {
+        "ANSIBLE_CONFIG": str(ANSIBLE_ROOT / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(ANSIBLE_ROOT / "roles"),
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "false",
+    }
+    bindir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if bindir not in path.split(os.pathsep):
+        env["PATH"] = bindir + os.pathsep + path
+    return env

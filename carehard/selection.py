@@ -1,0 +1,58 @@
+"""Which controls a run covers: the level, --only and --skip, over the families that have roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from carehard.catalog import Catalog, Control
+from carehard.errors import UsageError
+
+DEFAULT_LEVEL = 2
+
+# Families whose role exists: a catalog entry of another family is listed but never run.
+IMPLEMENTED_FAMILIES = ("workstation_linux",)
+
+
+@dataclass(frozen=True)
+class Selection:
+    level: int = DEFAULT_LEVEL
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    limit: str | None = None
+    families: tuple[str, ...] = field(default=IMPLEMENTED_FAMILIES)
+
+
+def parse_ids(values: Iterable[str]) -> tuple[str, ...]:
+    """IDs given as repeated options and/or comma-separated lists, upper-cased, in order, once each."""
+    ids: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            cid = part.strip().upper()
+            if cid and cid not in ids:
+                ids.append(cid)
+    return tuple(ids)
+
+
+def select_controls(catalog: Catalog, selection: Selection) -> list[Control]:
+    """The controls to run. --only names controls explicitly, whatever their level."""
+    for option, ids in (("--only", selection.only), ("--skip", selection.skip)):
+        _check_known(catalog, option, ids)
+    runnable = [c for c in catalog.all() if c.family in selection.families]
+    if selection.only:
+        not_runnable = [cid for cid in selection.only if catalog[cid].family not in selection.families]
+        if not_runnable:
+            raise UsageError(f"control {not_runnable[0]} has no role yet: it cannot be run")
+        chosen = [c for c in runnable if c.id in selection.only]
+    else:
+        chosen = [c for c in runnable if c.level <= selection.level]
+    chosen = [c for c in chosen if c.id not in selection.skip]
+    if not chosen:
+        raise UsageError("no control left to run: check --level, --only and --skip")
+    return chosen
+
+
+def _check_known(catalog: Catalog, option: str, ids: Sequence[str]) -> None:
+    for cid in ids:
+        if cid not in catalog:
+            raise UsageError(f"unknown control ID '{cid}' in {option}: see `carehard controls list`")

@@ -1,0 +1,47 @@
+"""Run the real `carehard` command as a user would, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+CAREHARD = [sys.executable, "-m", "carehard"]
+
+
+def carehard(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [*CAREHARD, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def load_report(directory: Path) -> dict[str, Any]:
+    return dict(json.loads((directory / "report.json").read_text(encoding="utf-8")))
+
+
+def statuses(report: dict[str, Any], host: str) -> dict[str, str]:
+    for h in report["hosts"]:
+        if h["name"] == host:
+            return {r["control"]: r["status"] for r in h["results"]}
+    raise AssertionError(f"host {host} not in the report: {[h['name'] for h in report['hosts']]}")
+
+
+def evidence(report: dict[str, Any], host: str, control: str) -> str:
+    for h in report["hosts"]:
+        if h["name"] == host:
+            for r in h["results"]:
+                if r["control"] == control:
+                    return str(r["evidence"])
+    raise AssertionError(f"{control} on {host} not in the report")

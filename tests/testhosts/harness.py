@@ -1,0 +1,158 @@
+"""Disposable Debian test hosts for the integration tests, driven through testhost.sh.
+
+Each host is a systemd-nspawn container in its own network namespace at 198.18.0.N, reachable
+over real SSH. Tests talk to it as an `admin` sudo account, as a site's administrator would.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SCRIPT = Path(__file__).with_name("testhost.sh")
+CACHE = Path(
+    os.environ.get("CAREHARD_TESTHOST_CACHE")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "carehard" / "testhost"
+)
+KEY = Path(os.environ.get("CAREHARD_TESTHOST_KEY") or CACHE / "id_ed25519")
+NETWORK = "198.18.0"
+ADMIN = "admin"
+
+
+def missing_prerequisites() -> str | None:
+    """Why test hosts cannot be made here, or None when they can."""
+    if os.geteuid() != 0:
+        return "test hosts need root (systemd-nspawn, network namespaces)"
+    for tool in ("systemd-nspawn", "debootstrap", "zstd", "ip", "ssh"):
+        if not shutil.which(tool):
+            return f"test hosts need {tool}: run scripts/test.sh, which installs it"
+    return None
+
+
+def build_image() -> None:
+    _script("build")
+
+
+@dataclass
+class TestHost:
+    name: str
+    number: int
+    known_hosts: Path
+
+    __test__ = False  # not a pytest test class
+
+    @property
+    def address(self) -> str:
+        return f"{NETWORK}.{self.number}"
+
+    def ssh_options(self) -> list[str]:
+        return [
+            "-i",
+            str(KEY),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "ConnectTimeout=10",
+        ]
+
+    def ssh(self, user: str, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = ["ssh", *self.ssh_options(), f"{user}@{self.address}", command]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=check)
+
+    def sudo(self, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a shell command as root through the admin account (root SSH may be hardened away)."""
+        return self.ssh(ADMIN, "sudo -n sh -c " + shlex.quote(command), check=check)
+
+    def etc_digest(self) -> str:
+        """One hash of every file's content and mode under /etc: equal digests mean nothing changed."""
+        out = self.sudo(
+            "cd /etc && find . -xdev \\( -type f -o -type l \\) -printf '%p %m %l\\n' | sort | "
+            "sha256sum; find . -xdev -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum"
+        )
+        return out.stdout
+
+    def up(self) -> None:
+        _script("down", self.name, check=False)
+        _script("up", self.name, str(self.number))
+        self._add_admin()
+
+    def down(self) -> None:
+        _script("down", self.name, check=False)
+
+    def _add_admin(self) -> None:
+        self.ssh(
+            "root",
+            f"useradd -m -s /bin/bash -G sudo {ADMIN} && install -d -m700 -o {ADMIN} -g {ADMIN} ~{ADMIN}/.ssh"
+            f" && install -m600 -o {ADMIN} -g {ADMIN} /root/.ssh/authorized_keys ~{ADMIN}/.ssh/"
+            f" && echo '{ADMIN} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/{ADMIN}"
+            f" && chmod 440 /etc/sudoers.d/{ADMIN}",
+        )
+
+
+def boot(hosts: Iterable[TestHost]) -> None:
+    """Boot hosts in parallel; on any failure, take all of them down again."""
+    hosts = list(hosts)
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        futures = [pool.submit(h.up) for h in hosts]
+        errors = [f.exception() for f in futures]
+    failed = [e for e in errors if e]
+    if failed:
+        shutdown(hosts)
+        raise RuntimeError(f"test hosts failed to boot: {failed[0]}")
+
+
+def shutdown(hosts: Iterable[TestHost]) -> None:
+    hosts = list(hosts)
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        list(pool.map(lambda h: h.down(), hosts))
+
+
+def write_inventory(
+    path: Path,
+    hosts: Iterable[TestHost],
+    group: str = "linux_workstations",
+    user: str = ADMIN,
+    **group_vars: object,
+) -> Path:
+    """An inventory as a site would write one: the admin account, key auth, become."""
+    hosts = list(hosts)
+    known_hosts = hosts[0].known_hosts if hosts else Path("/dev/null")
+    common = f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={known_hosts}"
+    body = {
+        "all": {
+            "children": {
+                group: {
+                    "hosts": {h.name: {"ansible_host": h.address} for h in hosts},
+                    "vars": {
+                        "ansible_user": user,
+                        "ansible_ssh_private_key_file": str(KEY),
+                        "ansible_ssh_common_args": common,
+                        **group_vars,
+                    },
+                }
+            }
+        }
+    }
+    path.write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _script(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise RuntimeError(
+            f"testhost.sh {' '.join(args)} failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
+        )
+    return proc

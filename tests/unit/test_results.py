@@ -1,0 +1,195 @@
+"""Event folding: one result per (host, control), as the control contract says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from carehard.results import ResultFolder, merge_verification, redact
+
+
+def event(
+    kind: str, host: str, task: str, action: str = "ansible.builtin.lineinfile", **data: Any
+) -> dict[str, Any]:
+    res = data.pop("res", {})
+    return {
+        "event": kind,
+        "event_data": {"host": host, "task": task, "task_action": action, "res": res, **data},
+    }
+
+
+def ok(host: str, task: str, changed: bool = False, **kw: Any) -> dict[str, Any]:
+    res = kw.pop("res", {})
+    res.setdefault("changed", changed)
+    return event("runner_on_ok", host, task, res=res, **kw)
+
+
+def fold(events: list[dict[str, Any]], check_mode: bool = True, controls: tuple[str, ...] = ()) -> Any:
+    folder = ResultFolder(check_mode, controls)
+    for e in events:
+        folder.feed(e)
+    return folder.outcomes()
+
+
+def status(outcomes: Any, host: str, control: str) -> str:
+    return str(outcomes[host].results[control].status)
+
+
+def test_all_ok_is_pass() -> None:
+    out = fold(
+        [ok("h", "WL-SSH-01 | Set it"), ok("h", "WL-SSH-01 | Check it", action="ansible.builtin.assert")]
+    )
+    assert status(out, "h", "WL-SSH-01") == "pass"
+
+
+def test_change_in_check_mode_is_fail_with_diff_evidence() -> None:
+    diff = {
+        "before": "a\nPermitRootLogin yes\n",
+        "after": "a\nPermitRootLogin no\n",
+        "before_header": "/etc/ssh/x",
+        "after_header": "/etc/ssh/x",
+    }
+    out = fold(
+        [ok("h", "WL-SSH-01 | Disable root login", changed=True, res={"changed": True, "diff": [diff]})]
+    )
+    result = out["h"].results["WL-SSH-01"]
+    assert result.status == "fail"
+    assert "would change: Disable root login" in result.evidence
+    assert "-PermitRootLogin yes" in result.evidence and "+PermitRootLogin no" in result.evidence
+
+
+def test_change_in_apply_mode_is_fixed() -> None:
+    out = fold([ok("h", "WL-SSH-01 | Disable root login", changed=True)], check_mode=False)
+    assert status(out, "h", "WL-SSH-01") == "fixed"
+    assert out["h"].results["WL-SSH-01"].evidence.startswith("changed: Disable root login")
+
+
+def test_failed_assert_is_fail_with_its_message_and_host_goes_on() -> None:
+    failed = event(
+        "runner_on_failed",
+        "h",
+        "WL-SSH-02 | Check effective value",
+        action="ansible.builtin.assert",
+        ignore_errors=True,
+        res={"msg": "PasswordAuthentication is yes; expected no"},
+    )
+    out = fold([failed, ok("h", "WL-SSH-03 | Set it")], controls=("WL-SSH-02", "WL-SSH-03"))
+    assert status(out, "h", "WL-SSH-02") == "fail"
+    assert out["h"].results["WL-SSH-02"].evidence == "PasswordAuthentication is yes; expected no"
+    assert status(out, "h", "WL-SSH-03") == "pass"
+
+
+def test_module_failure_is_error_and_stops_the_host() -> None:
+    broken = event("runner_on_failed", "h", "WL-SSH-01 | Set it", res={"msg": "Permission denied"})
+    out = fold([ok("h", "Gathering Facts"), broken], controls=("WL-SSH-01", "WL-SSH-02"))
+    assert status(out, "h", "WL-SSH-01") == "error"
+    assert "Permission denied" in out["h"].results["WL-SSH-01"].evidence
+    assert status(out, "h", "WL-SSH-02") == "error"
+    assert "not evaluated" in out["h"].results["WL-SSH-02"].evidence
+
+
+def test_all_skipped_is_not_applicable() -> None:
+    out = fold(
+        [
+            event("runner_on_skipped", "h", "WL-SSH-01 | Set it"),
+            event("runner_on_skipped", "h", "WL-SSH-01 | Check"),
+        ]
+    )
+    assert status(out, "h", "WL-SSH-01") == "not_applicable"
+
+
+def test_unreachable_host_gets_every_selected_control_unreachable() -> None:
+    out = fold(
+        [
+            event(
+                "runner_on_unreachable",
+                "gone",
+                "Gathering Facts",
+                action="gather_facts",
+                res={"msg": "ssh: connect to host 198.18.0.4 port 22: No route to host", "unreachable": True},
+            )
+        ],
+        controls=("WL-SSH-01", "WL-SYS-01"),
+    )
+    assert not out["gone"].reachable
+    assert {r.status for r in out["gone"].results.values()} == {"unreachable"}
+    assert "No route to host" in out["gone"].errors[0]
+
+
+def test_error_wins_over_fail_and_fail_over_pass() -> None:
+    events = [
+        ok("h", "WL-SSH-06 | Set ciphers", changed=True),
+        ok("h", "WL-SSH-06 | Set MACs"),
+        event(
+            "runner_on_failed",
+            "h",
+            "WL-SSH-06 | Check",
+            action="ansible.builtin.assert",
+            ignore_errors=True,
+            res={"msg": "weak MAC"},
+        ),
+    ]
+    assert status(fold(events), "h", "WL-SSH-06") == "fail"
+    events.append(
+        event("runner_on_failed", "h", "WL-SSH-06 | Set KEX", ignore_errors=True, res={"msg": "boom"})
+    )
+    assert status(fold(events), "h", "WL-SSH-06") == "error"
+
+
+def test_facts_are_read_from_the_fact_gathering_event() -> None:
+    facts = {
+        "ansible_distribution": "Debian",
+        "ansible_distribution_version": "12.8",
+        "ansible_kernel": "6.1.0",
+        "ansible_virtualization_type": "container",
+        "ansible_virtualization_role": "guest",
+    }
+    out = fold([ok("h", "Gathering Facts", action="gather_facts", res={"ansible_facts": facts})])
+    assert out["h"].facts["os"] == "Debian"
+    assert out["h"].facts["virtualization"] == "container"
+    assert out["h"].results == {}
+
+
+def test_untagged_task_failure_is_a_host_error() -> None:
+    out = fold(
+        [event("runner_on_failed", "h", "Check the admin connection", res={"msg": "timed out"})],
+        controls=("WL-SSH-01",),
+    )
+    assert out["h"].errors == ["task 'Check the admin connection' failed: timed out"]
+    assert status(out, "h", "WL-SSH-01") == "error"
+
+
+def test_no_log_output_stays_hidden() -> None:
+    res = {"msg": "password=hunter2", "censored": "the output has been hidden", "_ansible_no_log": True}
+    out = fold([event("runner_on_failed", "h", "WL-SSH-01 | Secret step", res=res)])
+    assert "hunter2" not in out["h"].results["WL-SSH-01"].evidence
+
+
+@pytest.mark.parametrize("text", ["password=hunter2", "token: hunter2", "PASSWD = hunter2"])
+def test_redact_hides_secret_values(text: str) -> None:
+    assert "hunter2" not in redact(text)
+
+
+def test_verification_turns_an_ineffective_fix_into_fail() -> None:
+    applied = fold(
+        [ok("h", "WL-SSH-02 | Set it", changed=True), ok("h", "WL-SSH-04 | Set it", changed=True)],
+        check_mode=False,
+    )
+    verified = fold(
+        [
+            event(
+                "runner_on_failed",
+                "h",
+                "WL-SSH-02 | Check",
+                action="ansible.builtin.assert",
+                ignore_errors=True,
+                res={"msg": "PasswordAuthentication is yes (set by 50-cloud-init.conf)"},
+            ),
+            ok("h", "WL-SSH-04 | Set it"),
+        ]
+    )
+    merge_verification(applied, verified)
+    assert applied["h"].results["WL-SSH-02"].status == "fail"
+    assert applied["h"].results["WL-SSH-02"].evidence.startswith("applied, not effective: ")
+    assert applied["h"].results["WL-SSH-04"].status == "fixed"
