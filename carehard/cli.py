@@ -168,7 +168,7 @@ def _assess(
 def doctor(inventory: Path | None, limit: str | None) -> None:
     """Pre-flight: this machine's tools, then each host's reachability, host key, login, python3, sudo.
 
-    Prints one line per problem with the fix; exits 1 when there is any.
+    Prints one line per problem with the fix; exits 1 when there is any (warnings alone exit 0).
     """
     from carehard import doctor as checks
     from carehard.inventory import list_hosts
@@ -178,9 +178,10 @@ def doctor(inventory: Path | None, limit: str | None) -> None:
         problems += checks.check_hosts(list_hosts(inventory, limit))
     for problem in problems:
         click.echo(checks.format_problem(problem))
-    if problems:
+    if any(not p.warning for p in problems):
         sys.exit(1)
-    click.echo("no problem found")
+    if not problems:
+        click.echo("no problem found")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from tests.clirun import carehard, evidence, load_report, statuses
@@ -196,3 +198,11 @@ def test_plain_ansible_playbook_still_works_on_the_roles(cycle: Cycle, tmp_path:
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "changed=0" in proc.stdout and "failed=0" in proc.stdout
+
+
+def test_every_report_validates_against_the_shipped_schema(cycle: Cycle) -> None:
+    schema_path = Path(__file__).resolve().parents[2] / "carehard" / "report" / "carehard-report-1.schema.json"
+    validator = jsonschema.Draft202012Validator(json.loads(schema_path.read_text()))
+    for name, step in cycle.steps.items():
+        errors = [e.message for e in validator.iter_errors(step.report)]
+        assert not errors, f"{name}: {errors[:3]}"

@@ -33,7 +33,9 @@ def inventory_host(test_host: harness.TestHost, **overrides: Any) -> InventoryHo
         "ansible_host": test_host.address,
         "ansible_user": harness.ADMIN,
         "ansible_ssh_private_key_file": str(harness.KEY),
-        "ansible_ssh_common_args": f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={test_host.known_hosts}",
+        "ansible_ssh_common_args": (
+            f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={test_host.known_hosts}"
+        ),
     }
     host_vars.update(overrides)
     return InventoryHost(test_host.name, host_vars, ("linux_workstations",))
@@ -108,7 +110,8 @@ def nopw_user(fleet: dict[str, harness.TestHost]) -> Iterator[str]:
     host.sudo(
         f"useradd -m -s /bin/bash -G sudo {NOPW_USER} && echo '{NOPW_USER}:{NOPW_PASSWORD}' | chpasswd"
         f" && install -d -m700 -o {NOPW_USER} -g {NOPW_USER} ~{NOPW_USER}/.ssh"
-        f" && install -m600 -o {NOPW_USER} -g {NOPW_USER} ~{harness.ADMIN}/.ssh/authorized_keys ~{NOPW_USER}/.ssh/"
+        f" && install -m600 -o {NOPW_USER} -g {NOPW_USER}"
+        f" ~{harness.ADMIN}/.ssh/authorized_keys ~{NOPW_USER}/.ssh/"
     )
     try:
         yield NOPW_USER
