@@ -12,7 +12,7 @@ from carehard import __version__
 from carehard.catalog import load_catalog
 from carehard.errors import UsageError
 from carehard.history import History, RunRecord
-from carehard.inventory import LOCAL, list_hosts, local_inventory
+from carehard.inventory import LOCAL, check_source, list_hosts, local_inventory
 from carehard.paths import history_path
 from carehard.report import build_report, write_reports
 from carehard.results import HostOutcome, ResultFolder, merge_verification
@@ -127,11 +127,24 @@ def _play(
     outcome = run_playbook(run_id, ident, request, handle)
     hosts = folder.outcomes()
     if not hosts:
-        raise RunBroken(
-            f"ansible-playbook ended ({outcome.status}, rc {outcome.rc}) before any host ran: "
-            f"see {outcome.artifacts / 'stdout'}"
-        )
+        raise RunBroken(_why_no_host_ran(request, outcome.artifacts / "stdout"))
     return hosts, outcome.artifacts
+
+
+def _why_no_host_ran(request: PlaybookRun, stdout: Path) -> str:
+    """One line from ansible-playbook's output saying why it ran on no host."""
+    try:
+        text = stdout.read_text(encoding="utf-8", errors="replace")
+        lines = [" ".join(ln.split()) for ln in text.splitlines()]
+    except OSError:
+        lines = []
+    for line in lines:
+        if line.startswith(("[ERROR]", "ERROR!")):
+            reason = line.removeprefix("[ERROR]:").removeprefix("ERROR!").strip()
+            return f"ansible-playbook stopped before any host ran: {reason} (see {stdout})"
+    if request.limit:
+        return f"no host of the inventory matches --limit {request.limit}"
+    return f"no host of the inventory is in a group carehard runs on (e.g. linux_workstations): see {stdout}"
 
 
 def _resolve_inventory(options: AssessOptions) -> Path | dict[str, Any]:
@@ -141,13 +154,14 @@ def _resolve_inventory(options: AssessOptions) -> Path | dict[str, Any]:
                 "harden without -i would change this machine: give -i INVENTORY, or --local to harden it"
             )
         return local_inventory()
-    hosts = list_hosts(options.inventory, options.selection.limit)
     if options.mode == "harden" and not options.allow_local:
+        hosts = list_hosts(options.inventory, options.selection.limit)
         local = [h.name for h in hosts if h.connection == "local"]
         if local:
-            raise UsageError(
-                f"host {local[0]} uses the local connection: pass --local to harden this machine"
-            )
+            raise UsageError(f"host {local[0]} uses the local connection: pass --local to harden it")
+    else:
+        # ansible-playbook parses the inventory itself and fails on what it cannot parse.
+        check_source(options.inventory)
     return options.inventory.resolve()
 
 

@@ -87,6 +87,7 @@ def _ansible_environment() -> dict[str, str]:
         "ANSIBLE_ROLES_PATH": str(ANSIBLE_ROOT / "roles"),
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
     }
     bindir = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "")

@@ -201,7 +201,7 @@ def test_plain_ansible_playbook_still_works_on_the_roles(cycle: Cycle, tmp_path:
 
 
 def test_every_report_validates_against_the_shipped_schema(cycle: Cycle) -> None:
-    schema_path = Path(__file__).resolve().parents[2] / "carehard" / "report" / "carehard-report-1.schema.json"
+    schema_path = Path(__file__).resolve().parents[2] / "carehard/report/carehard-report-1.schema.json"
     validator = jsonschema.Draft202012Validator(json.loads(schema_path.read_text()))
     for name, step in cycle.steps.items():
         errors = [e.message for e in validator.iter_errors(step.report)]

@@ -67,7 +67,7 @@ def test_valid_file_loads(tmp_path: Path) -> None:
         (entry(id="ssh-1"), "fam.yml: 'ssh-1': id must look like WL-SSH-01"),
         (entry(references={"nist": []}), "fam.yml: WL-TST-01: unknown reference kind 'nist'"),
         (entry(references={"care": ["D9"]}), "fam.yml: WL-TST-01: unknown CaRE domain 'D9'"),
-        (entry(references={"anssi_hygiene": ["43"]}), "references.anssi_hygiene '43' is not a measure number"),
+        (entry(references={"anssi_hygiene": ["43"]}), "anssi_hygiene '43' is not a measure"),
         (entry(references={"anssi_bp028": ["31"]}), "references.anssi_bp028 '31' is not a recommendation"),
         (entry(references={"cis": ["5.1.x"]}), "references.cis '5.1.x' is not a section"),
     ],

@@ -67,7 +67,7 @@ def test_inventory_ansible_cannot_parse(tmp_path: Path) -> None:
     inventory.write_text(yaml.safe_dump({"all": {"hosts": ["not", "a", "mapping"]}}))
     result = carehard("audit", "-i", inventory, "--output", tmp_path / "out")
     assert result.returncode == 2
-    assert "cannot be parsed by Ansible" in one_line_error(result.stderr)
+    assert "No inventory was parsed" in one_line_error(result.stderr)
 
 
 def test_unknown_control_in_only(tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_harden_refuses_local_connection_hosts_in_an_inventory(tmp_path: Path) -
     )
     result = carehard("harden", "--yes", "-i", inventory, "--output", tmp_path / "out")
     assert result.returncode == 2
-    assert "host me uses the local connection" in one_line_error(result.stderr)
+    assert "host me uses the local connection: pass --local" in one_line_error(result.stderr)
 
 
 def test_catalog_with_duplicate_id(tmp_path: Path) -> None:
