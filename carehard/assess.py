@@ -15,7 +15,7 @@ from carehard.history import History, RunRecord
 from carehard.inventory import LOCAL, check_source, list_hosts, local_inventory
 from carehard.paths import history_path
 from carehard.report import build_report, write_reports
-from carehard.results import HostOutcome, ResultFolder, merge_verification
+from carehard.results import HostOutcome, ResultFolder, apply_waivers, merge_verification
 from carehard.run import PlaybookRun, new_run_id, run_playbook
 from carehard.selection import Selection, select_controls
 
@@ -73,6 +73,7 @@ def assess(
             verify = PlaybookRun(inventory, True, controls, ",".join(reachable), request.extravars)
             verified, _ = _play(run_id, f"{run_id}-verify", verify, controls, None, None)
             merge_verification(hosts, verified)
+    apply_waivers(hosts.values())
 
     record = RunRecord(
         id=run_id,

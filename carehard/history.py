@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS hosts (
     reachable INTEGER NOT NULL,
     facts TEXT NOT NULL,
     errors TEXT NOT NULL,
+    waivers TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (run_id, name)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -94,9 +95,16 @@ class History:
                 ),
             )
             db.executemany(
-                "INSERT INTO hosts VALUES (?,?,?,?,?)",
+                "INSERT INTO hosts VALUES (?,?,?,?,?,?)",
                 [
-                    (run.id, h.name, int(h.reachable), json.dumps(h.facts), json.dumps(h.errors))
+                    (
+                        run.id,
+                        h.name,
+                        int(h.reachable),
+                        json.dumps(h.facts),
+                        json.dumps(h.errors),
+                        json.dumps(h.waivers),
+                    )
                     for h in run.hosts.values()
                 ],
             )
@@ -126,10 +134,13 @@ class History:
                 exit_code=row[8],
                 artifacts=row[9],
             )
-            for name, reachable, facts, errors in db.execute(
-                "SELECT name, reachable, facts, errors FROM hosts WHERE run_id = ? ORDER BY name", (run_id,)
+            for name, reachable, facts, errors, waivers in db.execute(
+                "SELECT name, reachable, facts, errors, waivers FROM hosts WHERE run_id = ? ORDER BY name",
+                (run_id,),
             ):
-                run.hosts[name] = HostOutcome(name, bool(reachable), json.loads(facts), json.loads(errors))
+                run.hosts[name] = HostOutcome(
+                    name, bool(reachable), json.loads(facts), json.loads(errors), waivers=json.loads(waivers)
+                )
             for host, control, status, evidence in db.execute(
                 "SELECT host, control, status, evidence FROM results WHERE run_id = ? ORDER BY host, control",
                 (run_id,),

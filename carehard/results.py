@@ -16,6 +16,7 @@ TASK_ID = re.compile(r"^\s*([A-Z]{2}-[A-Z0-9]+-[0-9]{2})\s*\|\s*(.*)$")
 CHECK_ACTIONS = {"assert", "ansible.builtin.assert", "fail", "ansible.builtin.fail"}
 FACT_ACTIONS = {"gather_facts", "ansible.builtin.gather_facts", "setup", "ansible.builtin.setup"}
 DEFAULT_ASSERT_MSG = "All assertions passed"
+WAIVER_FACT = "carehard_waiver_state"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
 _SECRET = re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\S+)")
@@ -36,6 +37,9 @@ class HostOutcome:
     facts: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     results: dict[str, ControlResult] = field(default_factory=dict)
+    # The waivers that apply to this host, as the `carehard` role evaluated them:
+    # {"id", "reason", "expiry" (YYYY-MM-DD), "active"}.
+    waivers: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +81,8 @@ class ResultFolder:
         task = str(data.get("task") or "")
         if kind == "runner_on_ok" and action in FACT_ACTIONS:
             host.facts.update(_fact_summary(res.get("ansible_facts") or {}))
+        if kind == "runner_on_ok" and WAIVER_FACT in (res.get("ansible_facts") or {}):
+            host.waivers = _waivers(res["ansible_facts"][WAIVER_FACT])
         match = TASK_ID.match(task)
         control = match.group(1) if match else None
         what = match.group(2) if match else task
@@ -177,6 +183,24 @@ def merge_verification(applied: Mapping[str, HostOutcome], verified: Mapping[str
                 host.results[cid] = ControlResult(cid, status, after.evidence, result.changed)
 
 
+def apply_waivers(hosts: Iterable[HostOutcome]) -> None:
+    """A failing control covered by an active waiver is `waived`; an expired waiver is said so."""
+    for host in hosts:
+        for waiver in host.waivers:
+            result = host.results.get(waiver["id"])
+            if result is None or result.status != "fail":
+                continue
+            if waiver["active"]:
+                result.status = "waived"
+                result.evidence = (
+                    f"waived until {waiver['expiry']}: {waiver['reason']}\nfinding: {result.evidence}"
+                )
+            else:
+                result.evidence = (
+                    f"waiver expired on {waiver['expiry']} ({waiver['reason']}): {result.evidence}"
+                )
+
+
 def count_statuses(hosts: Iterable[HostOutcome]) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     for host in hosts:
@@ -188,6 +212,21 @@ def count_statuses(hosts: Iterable[HostOutcome]) -> dict[str, int]:
 def redact(text: str) -> str:
     """Remove values that look like secrets (key=value pairs named password, token...)."""
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}********", text)
+
+
+def _waivers(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        return []
+    return [
+        {
+            "id": str(w["id"]),
+            "reason": str(w.get("reason", "")),
+            "expiry": str(w.get("expiry", "")),
+            "active": bool(w.get("active")),
+        }
+        for w in value
+        if isinstance(w, dict) and "id" in w
+    ]
 
 
 def _fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:

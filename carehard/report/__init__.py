@@ -53,6 +53,10 @@ def build_report(run: RunRecord, catalog: Catalog) -> dict[str, Any]:
             "reachable": host.reachable,
             "facts": {key: host.facts.get(key) for key in ("os", "os_version", "kernel", "virtualization")},
             "errors": list(host.errors),
+            "waivers": [
+                {"control": w["id"], "reason": w["reason"], "expiry": w["expiry"], "active": w["active"]}
+                for w in host.waivers
+            ],
             "results": [
                 {"control": r.control, "status": r.status, "evidence": r.evidence}
                 for r in host.results.values()

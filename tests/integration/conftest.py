@@ -1,4 +1,8 @@
-"""Session-wide test hosts: booted once, in parallel, and always taken down."""
+"""Session-wide test hosts and the Linux audit/harden cycle: booted and run once, in parallel.
+
+CAREHARD_TEST_PREFIX and CAREHARD_TEST_NET_BASE let several suites run side by side on one
+machine (each with its own host names and 198.18.0.N addresses).
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,43 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.linux_cycle import LinuxCycle, run_linux_cycle
 from tests.testhosts import harness
 
-# name -> last octet of 198.18.0.N; one boot per session for the whole suite.
+PREFIX = os.environ.get("CAREHARD_TEST_PREFIX", "cht-")
+BASE = int(os.environ.get("CAREHARD_TEST_NET_BASE", "2"))
+
+# role -> (offset of the address from BASE, Debian release); one boot per session.
 FLEET = {
-    "cht-cycle": 2,  # fresh host for the audit -> harden -> audit -> harden cycle
-    "cht-spare": 3,  # untouched host for doctor and read-only checks
-    "cht-gone": 4,  # booted, then shut down: an unreachable host
+    "deb12": (0, "bookworm"),  # fresh Debian 12: the audit -> harden -> audit -> harden cycle
+    "deb13": (1, "trixie"),  # fresh Debian 13: the same cycle, in the same runs
+    "waived": (2, "bookworm"),  # Debian 12 with waivers (active and expired) in the inventory
+    "spare": (3, "bookworm"),  # untouched: doctor and read-only checks
+    "gone": (4, "bookworm"),  # booted, then shut down: an unreachable host
 }
+
+
+def name_of(role: str) -> str:
+    return f"{PREFIX}{role}"
 
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harness.TestHost]]:
+    """The test hosts, keyed by role (deb12, deb13, waived, spare, gone)."""
     reason = harness.missing_prerequisites()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    harness.build_image()
+    harness.build_images()
     known_hosts = tmp_path_factory.mktemp("ssh") / "known_hosts"
-    hosts = {name: harness.TestHost(name, n, known_hosts) for name, n in FLEET.items()}
+    hosts = {
+        role: harness.TestHost(name_of(role), BASE + offset, known_hosts, suite)
+        for role, (offset, suite) in FLEET.items()
+    }
     harness.boot(hosts.values())
     try:
-        hosts["cht-gone"].down()
+        hosts["gone"].down()
         yield hosts
     finally:
         harness.shutdown(hosts.values())
@@ -42,3 +60,12 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("state")
     os.environ["CAREHARD_STATE_DIR"] = str(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def linux_cycle(
+    fleet: dict[str, harness.TestHost], state_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> LinuxCycle:
+    """audit -> harden -> audit -> harden at level 3 on deb12, deb13 and waived, in the same runs."""
+    hosts = {role: fleet[role] for role in ("deb12", "deb13", "waived")}
+    return run_linux_cycle(hosts, tmp_path_factory.mktemp("linux-cycle"))

@@ -47,26 +47,26 @@ def ssh_keygen(path: Path) -> Path:
 
 
 def test_good_host_has_no_problem(fleet: dict[str, harness.TestHost]) -> None:
-    assert check_hosts([inventory_host(fleet["cht-spare"])]) == []
+    assert check_hosts([inventory_host(fleet["spare"])]) == []
 
 
 def test_host_that_is_down_is_unreachable(fleet: dict[str, harness.TestHost]) -> None:
-    problems = check_hosts([inventory_host(fleet["cht-gone"])], timeout=5)
+    problems = check_hosts([inventory_host(fleet["gone"])], timeout=5)
     assert len(problems) == 1
     p = problems[0]
-    assert (p.host, p.check) == ("cht-gone", "reachable")
-    assert p.message.startswith(f"cht-gone ({fleet['cht-gone'].address}:22): unreachable")
+    assert (p.host, p.check) == (fleet["gone"].name, "reachable")
+    assert p.message.startswith(f"{fleet['gone'].name} ({fleet['gone'].address}:22): unreachable")
 
 
 def test_both_hosts_checked_in_parallel(fleet: dict[str, harness.TestHost]) -> None:
-    problems = check_hosts([inventory_host(fleet["cht-gone"]), inventory_host(fleet["cht-spare"])], timeout=5)
-    assert [(p.host, p.check) for p in problems] == [("cht-gone", "reachable")]
+    problems = check_hosts([inventory_host(fleet["gone"]), inventory_host(fleet["spare"])], timeout=5)
+    assert [(p.host, p.check) for p in problems] == [(fleet["gone"].name, "reachable")]
 
 
 def test_wrong_key_is_an_auth_problem(fleet: dict[str, harness.TestHost], tmp_path: Path) -> None:
     wrong = ssh_keygen(tmp_path / "wrong_key")
-    problems = check_hosts([inventory_host(fleet["cht-spare"], ansible_ssh_private_key_file=str(wrong))])
-    assert [(p.host, p.check) for p in problems] == [("cht-spare", "auth")]
+    problems = check_hosts([inventory_host(fleet["spare"], ansible_ssh_private_key_file=str(wrong))])
+    assert [(p.host, p.check) for p in problems] == [(fleet["spare"].name, "auth")]
     assert "authentication failed as admin" in problems[0].message
     assert str(wrong) in problems[0].message
 
@@ -74,15 +74,15 @@ def test_wrong_key_is_an_auth_problem(fleet: dict[str, harness.TestHost], tmp_pa
 def test_unknown_host_key(fleet: dict[str, harness.TestHost], tmp_path: Path) -> None:
     empty = tmp_path / "known_hosts"
     empty.touch()
-    host = inventory_host(fleet["cht-spare"], ansible_ssh_common_args=f"-o UserKnownHostsFile={empty}")
+    host = inventory_host(fleet["spare"], ansible_ssh_common_args=f"-o UserKnownHostsFile={empty}")
     problems = check_hosts([host])
-    assert [(p.host, p.check) for p in problems] == [("cht-spare", "host-key")]
+    assert [(p.host, p.check) for p in problems] == [(fleet["spare"].name, "host-key")]
     message = problems[0].message
     assert "host key unknown" in message
-    assert f"ssh-keyscan -p 22 {fleet['cht-spare'].address} >> {empty}" in message
+    assert f"ssh-keyscan -p 22 {fleet['spare'].address} >> {empty}" in message
     # the same empty file is fine once the inventory says to accept new keys
     accept = inventory_host(
-        fleet["cht-spare"],
+        fleet["spare"],
         ansible_ssh_common_args=f"-o UserKnownHostsFile={empty} -o StrictHostKeyChecking=accept-new",
     )
     assert check_hosts([accept]) == []
@@ -93,20 +93,20 @@ def test_changed_host_key_is_always_a_problem(fleet: dict[str, harness.TestHost]
     other = ssh_keygen(tmp_path / "other_host_key")
     known = tmp_path / "known_hosts"
     key_type, key_data = other.with_suffix(".pub").read_text().split()[:2]
-    known.write_text(f"{fleet['cht-spare'].address} {key_type} {key_data}\n")
+    known.write_text(f"{fleet['spare'].address} {key_type} {key_data}\n")
     host = inventory_host(
-        fleet["cht-spare"],
+        fleet["spare"],
         ansible_ssh_common_args=f"-o UserKnownHostsFile={known} -o StrictHostKeyChecking=no",
     )
     problems = check_hosts([host])
-    assert [(p.host, p.check) for p in problems] == [("cht-spare", "host-key")]
+    assert [(p.host, p.check) for p in problems] == [(fleet["spare"].name, "host-key")]
     assert "CHANGED" in problems[0].message and "man in the middle" in problems[0].message
 
 
 @pytest.fixture
 def nopw_user(fleet: dict[str, harness.TestHost]) -> Iterator[str]:
     """A sudoer on cht-spare with the admin's authorized key, whose sudo asks for a password."""
-    host = fleet["cht-spare"]
+    host = fleet["spare"]
     host.sudo(
         f"useradd -m -s /bin/bash -G sudo {NOPW_USER} && echo '{NOPW_USER}:{NOPW_PASSWORD}' | chpasswd"
         f" && install -d -m700 -o {NOPW_USER} -g {NOPW_USER} ~{NOPW_USER}/.ssh"
@@ -120,26 +120,22 @@ def nopw_user(fleet: dict[str, harness.TestHost]) -> Iterator[str]:
 
 
 def test_sudo_with_password_is_a_become_problem(fleet: dict[str, harness.TestHost], nopw_user: str) -> None:
-    problems = check_hosts([inventory_host(fleet["cht-spare"], ansible_user=nopw_user)])
-    assert [(p.host, p.check) for p in problems] == [("cht-spare", "become")]
+    problems = check_hosts([inventory_host(fleet["spare"], ansible_user=nopw_user)])
+    assert [(p.host, p.check) for p in problems] == [(fleet["spare"].name, "become")]
     message = problems[0].message
     assert "sudo needs a password" in message and "ansible_become_password" in message
     assert "NOPASSWD" in message
 
     # not wanted: no problem
-    assert (
-        check_hosts([inventory_host(fleet["cht-spare"], ansible_user=nopw_user, carehard_become=False)]) == []
-    )
+    assert check_hosts([inventory_host(fleet["spare"], ansible_user=nopw_user, carehard_become=False)]) == []
 
     # the right password, fed to sudo -S: no problem
-    good = inventory_host(fleet["cht-spare"], ansible_user=nopw_user, ansible_become_password=NOPW_PASSWORD)
+    good = inventory_host(fleet["spare"], ansible_user=nopw_user, ansible_become_password=NOPW_PASSWORD)
     assert check_hosts([good]) == []
 
     # a wrong one: a become problem that never shows the password
-    wrong = inventory_host(
-        fleet["cht-spare"], ansible_user=nopw_user, ansible_become_password="not-the-password"
-    )
+    wrong = inventory_host(fleet["spare"], ansible_user=nopw_user, ansible_become_password="not-the-password")
     problems = check_hosts([wrong])
-    assert [(p.host, p.check) for p in problems] == [("cht-spare", "become")]
+    assert [(p.host, p.check) for p in problems] == [(fleet["spare"].name, "become")]
     assert "sudo refuses" in problems[0].message
     assert "not-the-password" not in problems[0].message

@@ -13,14 +13,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_unreachable_host(fleet: dict[str, harness.TestHost], state_dir: Path, tmp_path: Path) -> None:
-    inventory = harness.write_inventory(tmp_path / "hosts.yml", [fleet["cht-gone"], fleet["cht-spare"]])
+    inventory = harness.write_inventory(tmp_path / "hosts.yml", [fleet["gone"], fleet["spare"]])
     result = carehard("audit", "-i", inventory, "--only", "WL-SSH-03,WL-SSH-04", "--output", tmp_path / "out")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     report = load_report(tmp_path / "out")
-    gone = next(h for h in report["hosts"] if h["name"] == "cht-gone")
+    gone_name, spare_name = fleet["gone"].name, fleet["spare"].name
+    gone = next(h for h in report["hosts"] if h["name"] == gone_name)
     assert gone["reachable"] is False
     assert gone["errors"] and "unreachable" in gone["errors"][0]
-    assert statuses(report, "cht-gone") == {"WL-SSH-03": "unreachable", "WL-SSH-04": "unreachable"}
-    assert statuses(report, "cht-spare") == {"WL-SSH-03": "pass", "WL-SSH-04": "fail"}
+    assert statuses(report, gone_name) == {"WL-SSH-03": "unreachable", "WL-SSH-04": "unreachable"}
+    assert statuses(report, spare_name) == {"WL-SSH-03": "pass", "WL-SSH-04": "fail"}
     assert report["summary"]["unreachable"] == 2

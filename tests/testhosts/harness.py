@@ -37,8 +37,14 @@ def missing_prerequisites() -> str | None:
     return None
 
 
-def build_image() -> None:
-    _script("build")
+SUITES = ("bookworm", "trixie")
+
+
+def build_images(suites: Iterable[str] = SUITES) -> None:
+    """Build (once, cached) the image of each Debian release, in parallel."""
+    suites = list(suites)
+    with ThreadPoolExecutor(max_workers=len(suites)) as pool:
+        list(pool.map(lambda suite: _script("build", suite=suite), suites))
 
 
 @dataclass
@@ -46,6 +52,7 @@ class TestHost:
     name: str
     number: int
     known_hosts: Path
+    suite: str = "bookworm"
 
     __test__ = False  # not a pytest test class
 
@@ -85,7 +92,7 @@ class TestHost:
 
     def up(self) -> None:
         _script("down", self.name, check=False)
-        _script("up", self.name, str(self.number))
+        _script("up", self.name, str(self.number), suite=self.suite)
         self._add_admin()
 
     def down(self) -> None:
@@ -124,6 +131,7 @@ def write_inventory(
     hosts: Iterable[TestHost],
     group: str = "linux_workstations",
     user: str = ADMIN,
+    host_vars: dict[str, dict[str, object]] | None = None,
     **group_vars: object,
 ) -> Path:
     """An inventory as a site would write one: the admin account, key auth, become."""
@@ -134,7 +142,10 @@ def write_inventory(
         "all": {
             "children": {
                 group: {
-                    "hosts": {h.name: {"ansible_host": h.address} for h in hosts},
+                    "hosts": {
+                        h.name: {"ansible_host": h.address, **(host_vars or {}).get(h.name, {})}
+                        for h in hosts
+                    },
                     "vars": {
                         "ansible_user": user,
                         "ansible_ssh_private_key_file": str(KEY),
@@ -149,8 +160,9 @@ def write_inventory(
     return path
 
 
-def _script(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=600)
+def _script(*args: str, check: bool = True, suite: str = "bookworm") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAREHARD_TESTHOST_SUITE": suite}
+    proc = subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=600, env=env)
     if check and proc.returncode != 0:
         raise RuntimeError(
             f"testhost.sh {' '.join(args)} failed: {proc.stdout[-2000:]} {proc.stderr[-2000:]}"

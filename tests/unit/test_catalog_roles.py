@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from carehard.catalog import load_catalog
+from carehard.catalog import ID_PATTERN, load_catalog
 from carehard.results import TASK_ID
 from carehard.selection import IMPLEMENTED_FAMILIES
 
@@ -16,36 +16,57 @@ ROLES = Path(__file__).resolve().parents[2] / "roles"
 BLOCK_KEYS = ("block", "rescue", "always")
 
 
-def tasks_in(items: Any) -> Iterator[dict[str, Any]]:
+def as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def tasks_in(items: Any, inherited: tuple[str, ...] = ()) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
+    """Every task and block, with its tags including those it inherits from enclosing blocks."""
     for item in items or []:
         if not isinstance(item, dict):
             continue
-        yield item
+        tags = inherited + tuple(as_list(item.get("tags")))
+        yield item, tags
         for key in BLOCK_KEYS:
-            yield from tasks_in(item.get(key))
+            yield from tasks_in(item.get(key), tags)
 
 
-def role_tasks() -> Iterator[tuple[Path, dict[str, Any]]]:
+def role_tasks() -> Iterator[tuple[Path, dict[str, Any], tuple[str, ...]]]:
     for path in sorted(ROLES.glob("*/tasks/*.yml")) + sorted(ROLES.glob("*/handlers/*.yml")):
-        for task in tasks_in(yaml.safe_load(path.read_text(encoding="utf-8"))):
-            yield path, task
+        for task, tags in tasks_in(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            yield path, task, tags
 
 
 def test_every_task_id_is_in_the_catalog_and_tagged_with_it() -> None:
     catalog = load_catalog()
-    for path, task in role_tasks():
+    for path, task, tags in role_tasks():
         match = TASK_ID.match(str(task.get("name", "")))
         if not match:
             continue
         cid = match.group(1)
         assert cid in catalog, f"{path}: task '{task['name']}' uses {cid}, which the catalog lacks"
-        tags = task.get("tags") or []
-        tags = [tags] if isinstance(tags, str) else tags
         assert cid in tags, f"{path}: task '{task['name']}' is not tagged {cid}"
 
 
+def test_every_tag_that_looks_like_an_id_is_in_the_catalog() -> None:
+    catalog = load_catalog()
+    for path, task, tags in role_tasks():
+        for tag in tags:
+            if ID_PATTERN.match(tag):
+                assert tag in catalog, f"{path}: task '{task.get('name')}' is tagged {tag}, which the catalog lacks"
+
+
 def test_every_catalog_id_of_an_implemented_family_has_tasks() -> None:
-    implemented = {m.group(1) for _, t in role_tasks() if (m := TASK_ID.match(str(t.get("name", ""))))}
+    """A control is implemented by tasks named after it, or by a data-driven include tagged with it."""
+    implemented: set[str] = set()
+    for _, task, tags in role_tasks():
+        match = TASK_ID.match(str(task.get("name", "")))
+        if match:
+            implemented.add(match.group(1))
+        if any(key in task for key in ("ansible.builtin.include_tasks", "include_tasks")):
+            implemented.update(t for t in tags if ID_PATTERN.match(t))
     expected = {c.id for c in load_catalog().all() if c.family in IMPLEMENTED_FAMILIES}
     missing = sorted(expected - implemented)
     assert not missing, f"catalog IDs with no role task: {', '.join(missing)}"

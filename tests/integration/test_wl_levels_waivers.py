@@ -1,0 +1,49 @@
+"""Level selection and waivers, on the Linux cycle."""
+
+from __future__ import annotations
+
+import pytest
+
+from carehard.catalog import load_catalog
+from tests.integration.linux_cycle import ACTIVE_WAIVER, EXPIRED_WAIVER, LinuxCycle
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_level_selects_the_controls_of_that_level_and_below(linux_cycle: LinuxCycle, level: int) -> None:
+    step = {1: "level1", 2: "level2", 3: "audit1"}[level]
+    expected = {c.id for c in load_catalog().all() if c.family == "workstation_linux" and c.level <= level}
+    report = linux_cycle.steps[step].report
+    assert {c["id"] for c in report["controls"]} == expected
+    host = next(h for h in report["hosts"] if h["name"] == linux_cycle.name("deb12"))
+    assert {r["control"] for r in host["results"]} == expected
+
+
+def test_active_waiver_reports_waived_and_is_not_remediated(linux_cycle: LinuxCycle) -> None:
+    control = ACTIVE_WAIVER["id"]
+    for step in ("audit1", "harden1", "audit2", "harden2"):
+        assert linux_cycle.status(step, "waived", control) == "waived", step
+        assert ACTIVE_WAIVER["reason"] in linux_cycle.evidence(step, "waived", control)
+        assert linux_cycle.status(step, "deb12", control) in ("fail", "fixed", "pass")
+    sshd = linux_cycle.hosts["waived"].sudo("sshd -T").stdout.splitlines()
+    assert "x11forwarding yes" in sshd, "a waived control was remediated"
+    host = next(
+        h for h in linux_cycle.steps["audit1"].report["hosts"] if h["name"] == linux_cycle.name("waived")
+    )
+    assert {
+        "control": control,
+        "reason": ACTIVE_WAIVER["reason"],
+        "expiry": ACTIVE_WAIVER["expiry"],
+        "active": True,
+    } in host["waivers"]
+
+
+def test_expired_waiver_fails_says_so_and_does_not_hold_remediation(linux_cycle: LinuxCycle) -> None:
+    control = EXPIRED_WAIVER["id"]
+    assert linux_cycle.status("audit1", "waived", control) == "fail"
+    assert linux_cycle.evidence("audit1", "waived", control).startswith(
+        f"waiver expired on {EXPIRED_WAIVER['expiry']}"
+    )
+    assert linux_cycle.status("harden1", "waived", control) == "fixed"
+    assert linux_cycle.status("audit2", "waived", control) == "pass"
