@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from carehard.errors import UsageError
 from carehard.history import History, RunRecord
 from carehard.inventory import LOCAL, check_source, list_hosts, local_inventory
 from carehard.paths import history_path
-from carehard.report import build_report, write_reports
+from carehard.report import build_report, warm_up, write_reports
 from carehard.results import HostOutcome, ResultFolder, apply_waivers, merge_verification
 from carehard.run import PlaybookRun, new_run_id, run_playbook
 from carehard.selection import Selection, select_controls
@@ -56,6 +57,9 @@ def assess(
     inventory = _resolve_inventory(options)
     _prepare_output(options.output)
 
+    # What comes after the run (reports, history) gets ready while the playbook runs.
+    warm = threading.Thread(target=_warm_up, args=(options.formats,), daemon=True)
+    warm.start()
     run_id = new_run_id()
     started = _now()
     check_mode = options.mode == "audit"
@@ -75,6 +79,7 @@ def assess(
             merge_verification(hosts, verified)
     apply_waivers(hosts.values())
 
+    warm.join()
     record = RunRecord(
         id=run_id,
         mode=options.mode,
@@ -164,6 +169,14 @@ def _resolve_inventory(options: AssessOptions) -> Path | dict[str, Any]:
         # ansible-playbook parses the inventory itself and fails on what it cannot parse.
         check_source(options.inventory)
     return options.inventory.resolve()
+
+
+def _warm_up(formats: tuple[str, ...]) -> None:
+    try:
+        warm_up(formats)
+        History(history_path()).prepare()
+    except Exception:  # done again after the run, where an error is reported
+        pass
 
 
 def _prepare_output(output: Path) -> None:

@@ -12,7 +12,11 @@ from typing import Any
 
 from carehard.results import ControlResult, HostOutcome
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Steps from one schema version to the next, for history files written by older versions.
+_MIGRATIONS = {
+    2: "ALTER TABLE hosts ADD COLUMN waivers TEXT NOT NULL DEFAULT '[]'",
+}
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -62,6 +66,20 @@ class RunRecord:
     hosts: dict[str, HostOutcome] = field(default_factory=dict)
 
 
+def _upgrade(db: sqlite3.Connection) -> None:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version == SCHEMA_VERSION:
+        return
+    fresh = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone() is None
+    with db:
+        if fresh:
+            db.executescript(_SCHEMA)
+        else:
+            for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                db.execute(_MIGRATIONS[step])
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
 class History:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -72,9 +90,13 @@ class History:
         with closing(sqlite3.connect(self.path, timeout=30)) as db:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA journal_mode = WAL")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _upgrade(db)
             yield db
+
+    def prepare(self) -> None:
+        """Create or upgrade the history file."""
+        with self._connect():
+            pass
 
     def save(self, run: RunRecord) -> None:
         """Store a run and all its results in one transaction: all or nothing."""

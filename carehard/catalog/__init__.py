@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,11 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     """Load and validate every `*.yml` of the catalog directory ($CAREHARD_CATALOG_DIR to use another)."""
     if directory is None:
         directory = Path(os.environ.get("CAREHARD_CATALOG_DIR") or CATALOG_DIR)
+    return _load_directory(directory.resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_directory(directory: Path) -> Catalog:
     if not directory.is_dir():
         raise CatalogError(f"catalog directory {directory} does not exist")
     controls: dict[str, Control] = {}

@@ -28,6 +28,15 @@ def renderers() -> dict[str, tuple[str, Renderer]]:
 FORMATS = ("json", "html")
 
 
+def warm_up(formats: Sequence[str]) -> None:
+    """Import the renderers and compile their templates, so writing the reports costs no more."""
+    renderers()
+    if "html" in formats:
+        from carehard.report.html import prepare
+
+        prepare()
+
+
 def parse_formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]

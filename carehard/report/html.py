@@ -315,6 +315,11 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def prepare() -> None:
+    """Compile the template ahead of time (carehard does it while the playbook runs)."""
+    _environment().get_template("report.html.j2")
+
+
 def render_html(report: dict[str, Any]) -> str:
     """Render a ``carehard-report/1`` dict as one self-contained HTML page."""
     template = _environment().get_template("report.html.j2")

@@ -55,7 +55,9 @@ def test_every_tag_that_looks_like_an_id_is_in_the_catalog() -> None:
     for path, task, tags in role_tasks():
         for tag in tags:
             if ID_PATTERN.match(tag):
-                assert tag in catalog, f"{path}: task '{task.get('name')}' is tagged {tag}, which the catalog lacks"
+                assert tag in catalog, (
+                    f"{path}: '{task.get('name')}' is tagged {tag}, which the catalog lacks"
+                )
 
 
 def test_every_catalog_id_of_an_implemented_family_has_tasks() -> None:
