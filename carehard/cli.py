@@ -192,7 +192,10 @@ def main() -> None:
     except (UsageError, CatalogError, RunBroken) as exc:
         err.print(f"carehard: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # Click turns Ctrl-C into Abort
+            err.print("carehard: interrupted", markup=False)
+            sys.exit(130)
         err.print("carehard: aborted", markup=False)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,20 +67,39 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
 
     inventory: str | dict[str, Any]
     inventory = str(request.inventory) if isinstance(request.inventory, Path) else request.inventory
-    runner = ansible_runner.run(
-        private_data_dir=str(private),
-        ident=ident,
-        project_dir=str(ANSIBLE_ROOT),
-        playbook=str(ANSIBLE_ROOT / "playbooks" / request.playbook),
-        inventory=inventory,
-        cmdline=shlex.join(options),
-        limit=request.limit,
-        extravars=dict(request.extravars),
-        envvars=_ansible_environment(),
-        event_handler=handler,
-        quiet=True,
-    )
+    with _interruptible() as interrupted:
+        runner = ansible_runner.run(
+            private_data_dir=str(private),
+            ident=ident,
+            project_dir=str(ANSIBLE_ROOT),
+            playbook=str(ANSIBLE_ROOT / "playbooks" / request.playbook),
+            inventory=inventory,
+            cmdline=shlex.join(options),
+            limit=request.limit,
+            extravars=dict(request.extravars),
+            envvars=_ansible_environment(),
+            event_handler=handler,
+            cancel_callback=lambda: interrupted.is_set(),
+            quiet=True,
+        )
+    if interrupted.is_set():
+        raise KeyboardInterrupt
     return RunnerOutcome(str(runner.status), int(runner.rc), private / "artifacts" / ident)
+
+
+@contextmanager
+def _interruptible() -> Iterator[threading.Event]:
+    """Ctrl-C asks ansible-runner to stop the playbook (it runs in its own session, so the
+    terminal's SIGINT does not reach it) instead of leaving it running behind us."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _ansible_environment() -> dict[str, str]:

@@ -1,0 +1,51 @@
+"""Static checks of the roles: every OS family defines the same values; the plays parse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+FAMILY_VARS = sorted(ROOT.glob("roles/*/vars/Debian.yml"))
+
+
+@pytest.mark.parametrize("debian", FAMILY_VARS, ids=lambda p: p.parts[-3])
+def test_every_os_family_defines_the_same_values(debian: Path) -> None:
+    """RHEL hosts cannot be booted here: at least every value Debian has, RHEL has too."""
+    keys = set(yaml.safe_load(debian.read_text()) or {})
+    for family in ("RedHat", "default"):
+        other = debian.with_name(f"{family}.yml")
+        missing = keys - set(yaml.safe_load(other.read_text()) or {})
+        assert not missing, f"{other.relative_to(ROOT)} lacks {sorted(missing)}"
+
+
+def test_playbooks_pass_syntax_check() -> None:
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ansible-playbook")),
+            "--syntax-check",
+            "-i",
+            str(ROOT / "inventories/example/hosts.yml"),
+            str(ROOT / "playbooks/site.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_every_control_has_a_toggle() -> None:
+    """`workstation_linux_wl_ssh_01: true` and so on: a site can switch any control off."""
+    from carehard.catalog import load_catalog
+
+    defaults = yaml.safe_load((ROOT / "roles/workstation_linux/defaults/main.yml").read_text())
+    for control in load_catalog().all():
+        if control.family == "workstation_linux":
+            toggle = "workstation_linux_" + control.id.lower().replace("-", "_")
+            assert defaults.get(toggle) is True, f"{control.id}: no `{toggle}: true` in defaults/main.yml"
