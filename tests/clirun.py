@@ -13,7 +13,7 @@ CAREHARD = [sys.executable, "-m", "carehard"]
 
 
 def carehard(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: int = 900
+    *args: str | Path, env: dict[str, str] | None = None, timeout: int = 2400
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
