@@ -122,6 +122,17 @@ def run_linux_cycle(hosts: dict[str, harness.TestHost], work: Path) -> LinuxCycl
     return cycle
 
 
+def audit_alone(
+    host: harness.TestHost, work: Path, only: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`carehard audit --only IDS` of one host with the cycle's inventory variables, and its report."""
+    inventory = harness.write_inventory(work / "hosts.yml", [host], **inventory_vars())
+    out = work / "audit"
+    proc = carehard("audit", "-i", str(inventory), "--only", only, "--level", "3", "--output", str(out))
+    assert (out / "report.json").exists(), proc.stdout + proc.stderr
+    return proc, load_report(out)
+
+
 def host_command(host: harness.TestHost, command: str) -> subprocess.CompletedProcess[str]:
     """Read the real state of a host (as root through the admin account)."""
     return host.sudo(command, check=False)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import carehard, evidence, load_report, statuses
-from tests.integration.linux_cycle import LinuxCycle, host_command, inventory_vars
+from tests.clirun import evidence, statuses
+from tests.integration.linux_cycle import LinuxCycle, audit_alone, host_command
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -156,12 +156,7 @@ def test_uid0_passes_on_an_untouched_host(
 ) -> None:
     """A fresh Debian has no second UID 0; its admin's NOPASSWD rule is reported."""
     spare = fleet["spare"]
-    inventory = harness.write_inventory(tmp_path / "hosts.yml", [spare], **inventory_vars())
-    out = tmp_path / "audit"
-    only = "WL-ACC-04,WL-ACC-10"
-    proc = carehard("audit", "-i", inventory, "--only", only, "--level", "3", "--output", out)
-    assert (out / "report.json").exists(), proc.stdout + proc.stderr
-    report = load_report(out)
+    _, report = audit_alone(spare, tmp_path, "WL-ACC-04,WL-ACC-10")
     assert statuses(report, spare.name) == {"WL-ACC-04": "pass", "WL-ACC-10": "fail"}
     assert "root is the only account with UID 0" in evidence(report, spare.name, "WL-ACC-04")
     assert "/etc/sudoers.d/admin:1" in evidence(report, spare.name, "WL-ACC-10")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import carehard, load_report, statuses
-from tests.integration.linux_cycle import LinuxCycle, host_command, inventory_vars
+from tests.clirun import statuses
+from tests.integration.linux_cycle import LinuxCycle, audit_alone, host_command
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -76,11 +76,8 @@ def test_audit_only_controls_pass_on_a_fresh_host(
     fleet: dict[str, harness.TestHost], state_dir: Path, tmp_path: Path
 ) -> None:
     spare = fleet["spare"]
-    inventory = harness.write_inventory(tmp_path / "hosts.yml", [spare], **inventory_vars())
-    out = tmp_path / "report"
-    proc = carehard("audit", "-i", inventory, "--only", ",".join(AUDIT_ONLY), "--output", out)
+    proc, report = audit_alone(spare, tmp_path, ",".join(AUDIT_ONLY))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    report = load_report(out)
     assert statuses(report, spare.name) == dict.fromkeys(AUDIT_ONLY, "pass")
     host = next(h for h in report["hosts"] if h["name"] == spare.name)
     for result in host["results"]:
