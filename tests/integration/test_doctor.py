@@ -116,7 +116,12 @@ def nopw_user(fleet: dict[str, harness.TestHost]) -> Iterator[str]:
     try:
         yield NOPW_USER
     finally:
-        host.sudo(f"pkill -u {NOPW_USER}; userdel -r {NOPW_USER}", check=False)
+        # sudo's timestamp file would outlive the account and show up as an unowned file in later audits
+        host.sudo(
+            f"pkill -KILL -u {NOPW_USER}; for i in $(seq 20); do pgrep -u {NOPW_USER} >/dev/null || break; sleep 0.2; done;"
+            f" userdel -r {NOPW_USER}; rm -f /run/sudo/ts/{NOPW_USER}",
+            check=False,
+        )
 
 
 def test_sudo_with_password_is_a_become_problem(fleet: dict[str, harness.TestHost], nopw_user: str) -> None:
