@@ -184,6 +184,100 @@ def doctor(inventory: Path | None, limit: str | None) -> None:
         click.echo("no problem found")
 
 
+@cli.group()
+def vendor() -> None:
+    """Time-boxed vendor access: open a window through the bastion, close it, list windows."""
+
+
+def _inventory_option(required: bool) -> Callable[..., Any]:
+    return click.option(
+        "-i",
+        "--inventory",
+        type=click.Path(path_type=Path),
+        required=required,
+        help="Ansible inventory declaring carehard_vendors and carehard_bastions.",
+    )
+
+
+@vendor.command("open")
+@click.argument("name")
+@_inventory_option(required=True)
+@click.option("--host", metavar="HOST", help="The host the vendor maintains now.")
+@click.option("--group", metavar="GROUP", help="Every host of this inventory group.")
+@click.option("--for", "duration", metavar="DURATION", help="How long, e.g. 30m, 4h (at most max_window).")
+@click.option("--reason", default="", help="Why (a ticket number): recorded in the history.")
+def vendor_open(
+    name: str, inventory: Path, host: str | None, group: str | None, duration: str | None, reason: str
+) -> None:
+    """Open NAME's access for a bounded time: keys with expiry-time and from= the bastions, account expiry."""
+    from carehard.vendors import plan_window
+
+    window = plan_window(inventory, name, "open", host, group, duration, reason)
+    _finish_window(inventory, window)
+
+
+@vendor.command("close")
+@click.argument("name")
+@_inventory_option(required=True)
+@click.option("--host", metavar="HOST", help="Only this host (default: every host the vendor maintains).")
+@click.option("--group", metavar="GROUP", help="Only the hosts of this group.")
+def vendor_close(name: str, inventory: Path, host: str | None, group: str | None) -> None:
+    """End NAME's window now: lock and expire the account, remove its keys, end its sessions."""
+    from carehard.vendors import plan_window
+
+    window = plan_window(inventory, name, "close", host, group)
+    _finish_window(inventory, window)
+
+
+def _finish_window(inventory: Path, window: Any) -> None:
+    from carehard.vendor_access import apply_window
+    from carehard.vendors import iso
+
+    result = apply_window(inventory, window)
+    if result.done:
+        if window.action == "open":
+            out.print(
+                f"vendor {window.vendor.name}: window open on {', '.join(result.done)} "
+                f"until {iso(window.end)} (account {window.vendor.account})",
+                markup=False,
+                highlight=False,
+            )
+        else:
+            out.print(
+                f"vendor {window.vendor.name}: window closed on {', '.join(result.done)}",
+                markup=False,
+                highlight=False,
+            )
+    for name, why in result.failed.items():
+        err.print(f"carehard: error: {name}: {why}", markup=False, highlight=False, soft_wrap=True)
+    if result.failed:
+        sys.exit(3)
+
+
+@vendor.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also the past windows: who opened them, when, why.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def vendor_list(show_all: bool, fmt: str) -> None:
+    """The open vendor windows with the time left; with --all, every window in the history."""
+    from datetime import UTC, datetime
+
+    from carehard.display import windows_table
+    from carehard.history import History
+    from carehard.paths import history_path
+    from carehard.vendors import iso
+
+    now = iso(datetime.now(UTC))
+    windows = [w for w in History(history_path()).windows() if show_all or w.state(now) == "open"]
+    if fmt == "json":
+        rows = [dict(vars(w), state=w.state(now)) for w in windows]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not windows:
+        out.print("no vendor window open" if not show_all else "no vendor window in the history")
+        return
+    out.print(windows_table(windows, now))
+
+
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)

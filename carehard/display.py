@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.table import Table
 
 from carehard.catalog import Control
-from carehard.history import RunRecord
+from carehard.history import RunRecord, WindowRecord
 from carehard.results import STATUSES
 
 STATUS_STYLE = {
@@ -88,3 +88,32 @@ def findings_table(run: RunRecord) -> Table | None:
     if len(rows) > MAX_FINDINGS:
         table.add_row("…", f"{len(rows) - MAX_FINDINGS} more", "", "see the report")
     return table
+
+
+def windows_table(windows: Iterable[WindowRecord], now: str) -> Table:
+    table = Table(title="vendor windows", title_justify="left")
+    for column in ("Vendor", "Host", "State", "Until", "Left", "Opened by", "Opened", "Reason", "Closed"):
+        table.add_column(column)
+    for w in windows:
+        state = w.state(now)
+        closed = f"{w.closed_at} by {w.closed_by}" if w.closed_at else ""
+        table.add_row(
+            w.vendor,
+            w.host,
+            state,
+            w.ends_at,
+            _time_left(now, w.ends_at) if state == "open" else "",
+            w.opened_by,
+            w.opened_at,
+            w.reason,
+            closed,
+        )
+    return table
+
+
+def _time_left(now: str, end: str) -> str:
+    from datetime import datetime
+
+    seconds = int((datetime.fromisoformat(end) - datetime.fromisoformat(now)).total_seconds())
+    hours, rest = divmod(max(seconds, 0), 3600)
+    return f"{hours}h{rest // 60:02d}m"

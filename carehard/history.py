@@ -12,12 +12,28 @@ from typing import Any
 
 from carehard.results import ControlResult, HostOutcome
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+_VENDOR_WINDOWS = """
+CREATE TABLE IF NOT EXISTS vendor_windows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    vendor TEXT NOT NULL,
+    account TEXT NOT NULL,
+    host TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    closed_by TEXT,
+    closed_at TEXT,
+    run_id TEXT NOT NULL
+)"""
 # Steps from one schema version to the next, for history files written by older versions.
 _MIGRATIONS = {
     2: "ALTER TABLE hosts ADD COLUMN waivers TEXT NOT NULL DEFAULT '[]'",
+    3: _VENDOR_WINDOWS,
 }
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     mode TEXT NOT NULL,
@@ -49,6 +65,28 @@ CREATE TABLE IF NOT EXISTS results (
 );
 CREATE INDEX IF NOT EXISTS results_by_control ON results (control, status);
 """
+    + _VENDOR_WINDOWS
+    + ";"
+)
+
+
+@dataclass(frozen=True)
+class WindowRecord:
+    vendor: str
+    account: str
+    host: str
+    opened_by: str
+    opened_at: str  # ISO 8601, UTC
+    reason: str
+    ends_at: str
+    run_id: str
+    closed_by: str | None = None
+    closed_at: str | None = None
+
+    def state(self, now: str) -> str:
+        if self.closed_at is not None:
+            return "closed"
+        return "open" if self.ends_at > now else "ended"
 
 
 @dataclass
@@ -176,3 +214,40 @@ class History:
         with self._connect() as db:
             row = db.execute("SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1").fetchone()
             return str(row[0]) if row else None
+
+    def open_windows(self, records: list[WindowRecord]) -> None:
+        """Record new windows; a window still open for the same vendor and host is replaced (closed now)."""
+        with self._connect() as db, db:
+            for w in records:
+                db.execute(
+                    "UPDATE vendor_windows SET closed_by = ?, closed_at = ? "
+                    "WHERE vendor = ? AND host = ? AND closed_at IS NULL AND ends_at > ?",
+                    (w.opened_by, w.opened_at, w.vendor, w.host, w.opened_at),
+                )
+                db.execute(
+                    "INSERT INTO vendor_windows"
+                    " (vendor, account, host, opened_by, opened_at, reason, ends_at, run_id)"
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    (w.vendor, w.account, w.host, w.opened_by, w.opened_at, w.reason, w.ends_at, w.run_id),
+                )
+
+    def close_windows(self, vendor: str, hosts: list[str], by: str, at: str) -> int:
+        """Mark the windows of the vendor on these hosts closed now; how many were still open."""
+        with self._connect() as db, db:
+            cursor = db.executemany(
+                "UPDATE vendor_windows SET closed_by = ?, closed_at = ? "
+                "WHERE vendor = ? AND host = ? AND closed_at IS NULL AND ends_at > ?",
+                [(by, at, vendor, host, at) for host in hosts],
+            )
+            return int(cursor.rowcount)
+
+    def windows(self) -> list[WindowRecord]:
+        """Every window, newest first."""
+        if not self.path.exists():
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT vendor, account, host, opened_by, opened_at, reason, ends_at, run_id,"
+                " closed_by, closed_at FROM vendor_windows ORDER BY opened_at DESC, id DESC"
+            ).fetchall()
+        return [WindowRecord(*row) for row in rows]

@@ -85,17 +85,37 @@ def list_hosts(source: Path, limit: str | None = None) -> list[InventoryHost]:
         raise UsageError(f"inventory {source} cannot be parsed by Ansible: {_first_error(proc.stderr)}")
     data = json.loads(proc.stdout)
     hostvars: dict[str, dict[str, Any]] = data.get("_meta", {}).get("hostvars", {})
-    groups_of: dict[str, list[str]] = {}
-    for group, body in data.items():
-        if group == "_meta" or not isinstance(body, dict):
-            continue
-        for host in body.get("hosts", []):
-            groups_of.setdefault(host, []).append(group)
+    groups_of = _groups_of_hosts(data)
     names = sorted(set(hostvars) | set(groups_of))
     if not names:
         where = f" matching --limit {limit}" if limit else ""
         raise UsageError(f"inventory {source} has no hosts{where}")
     return [InventoryHost(n, hostvars.get(n, {}), tuple(sorted(groups_of.get(n, [])))) for n in names]
+
+
+def _groups_of_hosts(data: dict[str, Any]) -> dict[str, set[str]]:
+    """Every group of each host, with the groups those groups are children of (but not "all")."""
+    parents: dict[str, set[str]] = {}
+    for group, body in data.items():
+        if group == "_meta" or not isinstance(body, dict):
+            continue
+        for child in body.get("children", []):
+            parents.setdefault(child, set()).add(group)
+    groups_of: dict[str, set[str]] = {}
+    for group, body in data.items():
+        if group == "_meta" or not isinstance(body, dict):
+            continue
+        for host in body.get("hosts", []):
+            pending = [group]
+            while pending:
+                current = pending.pop()
+                if current in groups_of.setdefault(host, set()):
+                    continue
+                groups_of[host].add(current)
+                pending.extend(parents.get(current, ()))
+    for groups in groups_of.values():
+        groups.discard("all")
+    return groups_of
 
 
 def _ansible_inventory() -> str:

@@ -11,7 +11,7 @@ from carehard.errors import UsageError
 DEFAULT_LEVEL = 2
 
 # Families whose role exists: a catalog entry of another family is listed but never run.
-IMPLEMENTED_FAMILIES = ("workstation_linux",)
+IMPLEMENTED_FAMILIES = ("workstation_linux", "remote_access")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ FLEET = {
     "waived": (2, "bookworm"),  # Debian 12 with waivers (active and expired) in the inventory
     "spare": (3, "bookworm"),  # untouched: doctor and read-only checks
     "gone": (4, "bookworm"),  # booted, then shut down: an unreachable host
+    "bastion": (5, "bookworm"),  # the jump host vendors come through
+    "maint": (6, "bookworm"),  # a host a vendor maintains: vendor windows open and close here
+    "outsider": (7, "trixie"),  # any other machine of the network: vendor keys refused from it
 }
 
 
@@ -34,7 +37,7 @@ def name_of(role: str) -> str:
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harness.TestHost]]:
-    """The test hosts, keyed by role (deb12, deb13, waived, spare, gone)."""
+    """The test hosts, keyed by role (see FLEET)."""
     reason = harness.missing_prerequisites()
     if reason:
         if os.environ.get("CI"):

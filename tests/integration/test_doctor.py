@@ -118,7 +118,8 @@ def nopw_user(fleet: dict[str, harness.TestHost]) -> Iterator[str]:
     finally:
         # sudo's timestamp file would outlive the account and show up as an unowned file in later audits
         host.sudo(
-            f"pkill -KILL -u {NOPW_USER}; for i in $(seq 20); do pgrep -u {NOPW_USER} >/dev/null || break; sleep 0.2; done;"
+            f"pkill -KILL -u {NOPW_USER};"
+            f" for i in $(seq 20); do pgrep -u {NOPW_USER} >/dev/null || break; sleep 0.2; done;"
             f" userdel -r {NOPW_USER}; rm -f /run/sudo/ts/{NOPW_USER}",
             check=False,
         )

@@ -40,12 +40,14 @@ def test_playbooks_pass_syntax_check() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_every_control_has_a_toggle() -> None:
+@pytest.mark.parametrize("family", ["workstation_linux", "remote_access"])
+def test_every_control_has_a_toggle(family: str) -> None:
     """`workstation_linux_wl_ssh_01: true` and so on: a site can switch any control off."""
     from carehard.catalog import load_catalog
 
-    defaults = yaml.safe_load((ROOT / "roles/workstation_linux/defaults/main.yml").read_text())
-    for control in load_catalog().all():
-        if control.family == "workstation_linux":
-            toggle = "workstation_linux_" + control.id.lower().replace("-", "_")
-            assert defaults.get(toggle) is True, f"{control.id}: no `{toggle}: true` in defaults/main.yml"
+    defaults = yaml.safe_load((ROOT / f"roles/{family}/defaults/main.yml").read_text())
+    controls = [c for c in load_catalog().all() if c.family == family]
+    assert controls
+    for control in controls:
+        toggle = f"{family}_" + control.id.lower().replace("-", "_")
+        assert defaults.get(toggle) is True, f"{control.id}: no `{toggle}: true` in roles/{family}/defaults"

@@ -1,0 +1,263 @@
+"""`carehard vendor`: the declared vendors of an inventory, and their time-boxed access windows."""
+
+from __future__ import annotations
+
+import getpass
+import importlib.util
+import ipaddress
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from carehard.errors import UsageError
+from carehard.inventory import InventoryHost, list_hosts
+from carehard.paths import ANSIBLE_ROOT
+
+DURATION = re.compile(r"^([1-9][0-9]*)([smhd])$")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+ACCESS = ("ssh", "rdp")
+FORWARDING = ("tcp", "agent", "x11")
+MIN_WINDOW = 60
+_KNOWN_KEYS = {
+    "name",
+    "account",
+    "contact",
+    "keys",
+    "hosts",
+    "max_window",
+    "access",
+    "from",
+    "forwarding",
+    "force_command",
+}
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    account: str
+    contact: str
+    keys: tuple[str, ...]
+    scope: tuple[str, ...]  # host names and group names
+    max_seconds: int
+    max_window: str
+    access: str
+    sources: tuple[str, ...]
+
+    def covers(self, host: InventoryHost) -> bool:
+        return host.name in self.scope or bool(set(host.groups) & set(self.scope))
+
+
+@dataclass(frozen=True)
+class Window:
+    vendor: Vendor
+    hosts: tuple[InventoryHost, ...]
+    action: str  # open | close
+    start: datetime
+    end: datetime | None
+    reason: str
+    by: str
+
+    def extravars(self) -> dict[str, Any]:
+        window: dict[str, Any] = {"action": self.action, "vendor": self.vendor.name}
+        if self.end is not None:
+            window["end_epoch"] = int(self.end.timestamp())
+            window["end"] = self.end.strftime("%Y%m%d%H%M%SZ")
+            window["end_iso"] = iso(self.end)
+        return {"carehard_vendor_window": window}
+
+
+def parse_duration(text: str, what: str) -> int:
+    """Seconds of a duration like 30m, 4h, 2d."""
+    match = DURATION.match(str(text).strip().lower())
+    if not match:
+        raise UsageError(f"{what} '{text}' is not a duration: give a number and a unit, like 30m, 4h or 2d")
+    return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def operator() -> str:
+    """Who runs carehard: the person behind sudo if any."""
+    return os.environ.get("SUDO_USER") or getpass.getuser()
+
+
+def plan_window(
+    inventory: Path,
+    name: str,
+    action: str,
+    host: str | None = None,
+    group: str | None = None,
+    duration: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Window:
+    """Check everything about a window request before any host is touched."""
+    if host and group:
+        raise UsageError("give --host or --group, not both")
+    if action == "open" and not (host or group):
+        raise UsageError(
+            "vendor open needs --host HOST or --group GROUP: which hosts does the vendor maintain now?"
+        )
+    seconds = parse_duration(duration, "--for") if action == "open" and duration is not None else 0
+    if action == "open" and duration is None:
+        raise UsageError("vendor open needs --for DURATION (e.g. --for 4h)")
+    hosts = list_hosts(inventory)
+    vendor = find_vendor(inventory, hosts, name)
+    targets = _targets(inventory, hosts, vendor, host, group)
+    start = (now or datetime.now(UTC)).replace(microsecond=0)
+    end = None
+    if action == "open":
+        if seconds < MIN_WINDOW:
+            raise UsageError(f"--for {duration} is too short: a window lasts at least 1m")
+        if seconds > vendor.max_seconds:
+            raise UsageError(
+                f"--for {duration} is longer than vendor {name}'s max_window {vendor.max_window}: "
+                f"ask for {vendor.max_window} or less"
+            )
+        if not vendor.sources:
+            raise UsageError(
+                f"vendor {name} has no allowed source: "
+                f"set carehard_bastions (or the vendor's `from`) in {inventory}"
+            )
+        end = start + timedelta(seconds=seconds)
+    return Window(vendor, tuple(targets), action, start, end, reason.strip(), operator())
+
+
+def find_vendor(inventory: Path, hosts: Sequence[InventoryHost], name: str) -> Vendor:
+    declared: dict[str, Any] = {}
+    for h in hosts:
+        raw = h.vars.get("carehard_vendors")
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            raise UsageError(f"carehard_vendors of host {h.name} in {inventory} must be a list of vendors")
+        for entry in raw:
+            if isinstance(entry, Mapping) and "name" in entry:
+                declared.setdefault(str(entry["name"]), entry)
+    if name not in declared:
+        known = ", ".join(sorted(declared)) or "none"
+        raise UsageError(f"unknown vendor '{name}': carehard_vendors in {inventory} declares {known}")
+    bastions: Any = next((h.vars["carehard_bastions"] for h in hosts if "carehard_bastions" in h.vars), [])
+    return parse_vendor(declared[name], bastions)
+
+
+def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
+    """A vendor declaration, checked: every error names the vendor and the field to fix."""
+    name = str(raw["name"])
+    where = f"vendor {name} in carehard_vendors"
+    unknown = sorted(set(raw) - _KNOWN_KEYS)
+    if unknown:
+        raise UsageError(f"{where}: unknown field '{unknown[0]}' (fields: {', '.join(sorted(_KNOWN_KEYS))})")
+    account = str(raw.get("account") or name)
+    if not ACCOUNT.match(account):
+        raise UsageError(
+            f"{where}: account '{account}' is not a valid user name (lower case, digits, - and _)"
+        )
+    keys = raw.get("keys") or []
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    if not keys:
+        raise UsageError(f"{where}: no keys: list the public keys of the vendor's technicians")
+    for number, key in enumerate(keys, start=1):
+        problem = key_problem(str(key))
+        if problem:
+            raise UsageError(f"{where}: key {number} is malformed: {problem}")
+    scope = raw.get("hosts") or []
+    scope = [scope] if isinstance(scope, str) else list(scope)
+    if not scope:
+        raise UsageError(f"{where}: no hosts: list the hosts or groups the vendor maintains")
+    if "max_window" not in raw:
+        raise UsageError(f"{where}: no max_window: give the longest window allowed, e.g. 8h")
+    max_seconds = parse_duration(str(raw["max_window"]), f"{where}: max_window")
+    access = str(raw.get("access", "ssh"))
+    if access not in ACCESS:
+        raise UsageError(f"{where}: access '{access}' must be ssh (Linux) or rdp (Windows)")
+    sources = raw.get("from", bastions) or []
+    sources = [sources] if isinstance(sources, str) else list(sources)
+    for source in sources:
+        try:
+            ipaddress.ip_network(str(source), strict=False)
+        except ValueError:
+            raise UsageError(
+                f"{where}: allowed source '{source}' (from or carehard_bastions) is not an address or network"
+            ) from None
+    forwarding = raw.get("forwarding") or []
+    for item in [forwarding] if isinstance(forwarding, str) else forwarding:
+        if item not in FORWARDING:
+            raise UsageError(f"{where}: forwarding '{item}' must be one of {', '.join(FORWARDING)}")
+    return Vendor(
+        name=name,
+        account=account,
+        contact=str(raw.get("contact", "")),
+        keys=tuple(str(k).strip() for k in keys),
+        scope=tuple(str(s) for s in scope),
+        max_seconds=max_seconds,
+        max_window=str(raw["max_window"]),
+        access=access,
+        sources=tuple(str(s) for s in sources),
+    )
+
+
+def key_problem(key: str) -> str | None:
+    """Why a public key line is not usable, or None. Options are not allowed: carehard sets them."""
+    parser = _key_parser()
+    try:
+        parsed = parser.parse_key_line(key)
+    except parser.KeyLineError as exc:
+        return str(exc)
+    if parsed["options"]:
+        return "give the bare key (type, data, comment): carehard adds restrict, from= and expiry-time="
+    return None
+
+
+def _targets(
+    inventory: Path, hosts: Sequence[InventoryHost], vendor: Vendor, host: str | None, group: str | None
+) -> list[InventoryHost]:
+    if host:
+        chosen = [h for h in hosts if h.name == host]
+        if not chosen:
+            raise UsageError(f"host {host} is not in {inventory}")
+    elif group:
+        chosen = [h for h in hosts if group in h.groups]
+        if not chosen:
+            raise UsageError(f"group {group} has no host in {inventory}")
+    else:
+        chosen = [h for h in hosts if vendor.covers(h)]
+        if not chosen:
+            raise UsageError(
+                f"vendor {vendor.name} maintains no host of {inventory}"
+                f" (its hosts: {', '.join(vendor.scope)})"
+            )
+    outside = [h.name for h in chosen if not vendor.covers(h)]
+    if outside:
+        raise UsageError(
+            f"host {outside[0]} is not maintained by vendor {vendor.name}"
+            f" (its hosts: {', '.join(vendor.scope)})"
+        )
+    windows_hosts = {h.name for h in chosen if h.connection in ("winrm", "psrp")}
+    wrong = [h.name for h in chosen if (h.name in windows_hosts) != (vendor.access == "rdp")]
+    if wrong:
+        kind = "a Windows host" if wrong[0] in windows_hosts else "not a Windows host"
+        raise UsageError(f"host {wrong[0]} is {kind}, and vendor {vendor.name} has access {vendor.access}")
+    return chosen
+
+
+@lru_cache(maxsize=1)
+def _key_parser() -> ModuleType:
+    """The key parser of the role's module: one definition of a valid key for the role and the CLI."""
+    path = ANSIBLE_ROOT / "roles" / "remote_access" / "library" / "vendor_access_info.py"
+    spec = importlib.util.spec_from_file_location("carehard_vendor_access_info", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
