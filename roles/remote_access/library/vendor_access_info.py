@@ -157,7 +157,11 @@ def parse_key_line(line: str) -> dict[str, Any]:
         option_items, rest = split_options(text)
     fields = rest.split(None, 2)
     if len(fields) < 2:
+        if "=" not in first and "," not in first and len(text.split()) >= 2:
+            raise KeyLineError(f"unknown key type {first!r}")
         raise KeyLineError("no key type and key data")
+    options = parse_options(option_items) if option_items else {}
+    expiry = parse_expiry(options["expiry-time"]) if "expiry-time" in options else None
     key_type, data = fields[0], fields[1]
     if key_type not in KEY_TYPES and not key_type.endswith("-cert-v01@openssh.com"):
         raise KeyLineError(f"unknown key type {key_type!r}")
@@ -167,8 +171,6 @@ def parse_key_line(line: str) -> dict[str, Any]:
         raise KeyLineError("key data is not base64") from None
     if len(blob) < 4 or blob[4 : 4 + int.from_bytes(blob[:4], "big")] != key_type.encode():
         raise KeyLineError(f"key data does not hold a {key_type} key")
-    options = parse_options(option_items) if option_items else {}
-    expiry = parse_expiry(options["expiry-time"]) if "expiry-time" in options else None
     return {
         "type": key_type,
         "blob": data,
