@@ -163,9 +163,12 @@ def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
         raise UsageError(
             f"{where}: account '{account}' is not a valid user name (lower case, digits, - and _)"
         )
+    access = str(raw.get("access", "ssh"))
+    if access not in ACCESS:
+        raise UsageError(f"{where}: access '{access}' must be ssh (Linux) or rdp (Windows)")
     keys = raw.get("keys") or []
     keys = [keys] if isinstance(keys, str) else list(keys)
-    if not keys:
+    if not keys and access == "ssh":
         raise UsageError(f"{where}: no keys: list the public keys of the vendor's technicians")
     for number, key in enumerate(keys, start=1):
         problem = key_problem(str(key))
@@ -178,9 +181,6 @@ def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
     if "max_window" not in raw:
         raise UsageError(f"{where}: no max_window: give the longest window allowed, e.g. 8h")
     max_seconds = parse_duration(str(raw["max_window"]), f"{where}: max_window")
-    access = str(raw.get("access", "ssh"))
-    if access not in ACCESS:
-        raise UsageError(f"{where}: access '{access}' must be ssh (Linux) or rdp (Windows)")
     sources = raw.get("from", bastions) or []
     sources = [sources] if isinstance(sources, str) else list(sources)
     for source in sources:

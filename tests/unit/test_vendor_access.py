@@ -136,6 +136,7 @@ def test_vendor_declaration_errors_name_the_field(keypair: tuple[str, str]) -> N
     key, _ = keypair
     good = {"name": "acme", "keys": [key], "hosts": ["pacs"], "max_window": "8h"}
     assert parse_vendor(good, ["198.51.100.7"]).sources == ("198.51.100.7",)
+    assert parse_vendor({**good, "keys": [], "access": "rdp"}, ["198.51.100.7"]).access == "rdp"
     cases = [
         ({"keys": []}, "no keys"),
         ({"keys": ["ssh-ed25519 nope"]}, "key 1 is malformed"),
