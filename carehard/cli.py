@@ -255,19 +255,29 @@ def _finish_window(inventory: Path, window: Any) -> None:
 
 
 @vendor.command("list")
+@_inventory_option(required=False)
 @click.option("--all", "show_all", is_flag=True, help="Also the past windows: who opened them, when, why.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def vendor_list(show_all: bool, fmt: str) -> None:
-    """The open vendor windows with the time left; with --all, every window in the history."""
+def vendor_list(inventory: Path | None, show_all: bool, fmt: str) -> None:
+    """The open vendor windows with the time left; with --all, every window in the history.
+
+    With -i, only the windows on the hosts of that inventory.
+    """
     from datetime import UTC, datetime
 
     from carehard.display import windows_table
     from carehard.history import History
+    from carehard.inventory import list_hosts
     from carehard.paths import history_path
     from carehard.vendors import iso
 
     now = iso(datetime.now(UTC))
-    windows = [w for w in History(history_path()).windows() if show_all or w.state(now) == "open"]
+    hosts = {h.name for h in list_hosts(inventory)} if inventory is not None else None
+    windows = [
+        w
+        for w in History(history_path()).windows()
+        if (show_all or w.state(now) == "open") and (hosts is None or w.host in hosts)
+    ]
     if fmt == "json":
         rows = [dict(vars(w), state=w.state(now)) for w in windows]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))

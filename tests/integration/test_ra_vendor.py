@@ -52,11 +52,7 @@ class VendorSite:
         return Path(f"{self.keys[who]}.pub").read_text().strip()
 
     def vendor(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return (
-            carehard("vendor", *args, "-i", str(self.inventory))
-            if args[0] != "list"
-            else carehard("vendor", *args)
-        )
+        return carehard("vendor", *args, "-i", str(self.inventory))
 
     def assess(self, mode: str, only: str = RA_VENDOR_CONTROLS) -> dict[str, dict[str, Any]]:
         out = self.work / f"{mode}-{time.monotonic_ns()}"
