@@ -70,12 +70,12 @@ def assess(
         limit=options.selection.limit,
         extravars={"carehard_mode": options.mode, "carehard_level": options.selection.level},
     )
-    hosts, artifacts = _play(run_id, run_id, request, controls, on_event, on_result)
+    hosts, artifacts = play(run_id, run_id, request, controls, on_event, on_result)
     if not check_mode:
         reachable = [h.name for h in hosts.values() if h.reachable]
         if reachable:
             verify = PlaybookRun(inventory, True, controls, ",".join(reachable), request.extravars)
-            verified, _ = _play(run_id, f"{run_id}-verify", verify, controls, None, None)
+            verified, _ = play(run_id, f"{run_id}-verify", verify, controls, None, None)
             merge_verification(hosts, verified)
     apply_waivers(hosts.values())
 
@@ -113,7 +113,7 @@ def exit_code_of(hosts: Any) -> int:
     return EXIT_OK
 
 
-def _play(
+def play(
     run_id: str,
     ident: str,
     request: PlaybookRun,

@@ -288,6 +288,95 @@ def vendor_list(inventory: Path | None, show_all: bool, fmt: str) -> None:
     out.print(windows_table(windows, now))
 
 
+@cli.group()
+def backup() -> None:
+    """Offline backups: real restic restore tests against each application's RPO and RTO."""
+
+
+def _backup_inventory() -> Callable[..., Any]:
+    return click.option(
+        "-i",
+        "--inventory",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Ansible inventory declaring carehard_backup_sets.",
+    )
+
+
+@backup.command("verify")
+@_backup_inventory()
+@click.option("--set", "sets", multiple=True, metavar="NAME", help="Only this backup set (repeatable).")
+@click.option("--read-data", is_flag=True, help="Read every data pack in restic check, not the set's sample.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("carehard-report"),
+    show_default=True,
+    help="Directory for the reports.",
+)
+@click.option("--format", "formats", default="json,html", show_default=True, help="Report formats.")
+def backup_verify(
+    inventory: Path, sets: tuple[str, ...], read_data: bool, output: Path, formats: str
+) -> None:
+    """Restore-test every backup set: repository, snapshot age, check, restore, canary, RTO, isolation.
+
+    For a scheduler: exits 0 when every set passes, 1 when a set fails, 3 on an error.
+    """
+    from carehard.backup_verify import VerifyOptions, verify
+    from carehard.display import backup_checks_table, findings_table
+
+    options = VerifyOptions(inventory, sets, read_data, output, tuple(parse_formats(formats)))
+    result = verify(options)
+    out.print(backup_checks_table(result.checks, title=f"carehard backup verify {result.run.id}"))
+    findings = findings_table(result.run)
+    if findings is not None:
+        out.print(findings)
+    for path in result.report_files:
+        out.print(f"report: {path}")
+    sys.exit(result.exit_code)
+
+
+@backup.command("canary")
+@_backup_inventory()
+@click.option("--set", "set_name", required=True, metavar="NAME", help="The backup set.")
+def backup_canary(inventory: Path, set_name: str) -> None:
+    """Write the set's canary file (random content, time recorded) on its source host, before a backup."""
+    from carehard.canary import write_canary
+
+    result = write_canary(inventory, set_name)
+    if result.record is None:
+        message = f"carehard: error: {set_name}: {result.problem}"
+        err.print(message, markup=False, highlight=False, soft_wrap=True)
+        sys.exit(3)
+    record = result.record
+    out.print(
+        f"canary of {set_name} written on {record.host}:{record.path} at {record.written_at}"
+        f" (sha256 {record.sha256[:16]}…); the next backup must carry it",
+        markup=False,
+        highlight=False,
+    )
+
+
+@backup.command("history")
+@click.option("--set", "set_name", metavar="NAME", help="Only this backup set.")
+@click.option("--last", type=click.IntRange(min=1), default=30, show_default=True, help="Per set.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def backup_history(set_name: str | None, last: int, fmt: str) -> None:
+    """The trend of the verifications: snapshot age, check, restore time and throughput per night."""
+    from carehard.display import backup_checks_table
+    from carehard.history import History
+    from carehard.paths import history_path
+
+    checks = History(history_path()).backup_checks(set_name, last)
+    if fmt == "json":
+        click.echo(json.dumps([vars(c) for c in checks], indent=2, ensure_ascii=False))
+        return
+    if not checks:
+        out.print(f"no verification of {set_name} in the history" if set_name else "no verification yet")
+        return
+    out.print(backup_checks_table(checks))
+
+
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)

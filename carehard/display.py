@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.table import Table
 
 from carehard.catalog import Control
-from carehard.history import RunRecord, WindowRecord
+from carehard.history import BackupCheck, RunRecord, WindowRecord
 from carehard.results import STATUSES
 
 STATUS_STYLE = {
@@ -117,3 +117,47 @@ def _time_left(now: str, end: str) -> str:
     seconds = int((datetime.fromisoformat(end) - datetime.fromisoformat(now)).total_seconds())
     hours, rest = divmod(max(seconds, 0), 3600)
     return f"{hours}h{rest // 60:02d}m"
+
+
+def backup_checks_table(checks: Iterable[BackupCheck], title: str = "backup verifications") -> Table:
+    """One row per verification of a set: the measured RPO and RTO night after night."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    columns = (
+        "Set",
+        "Checked",
+        "Verdict",
+        "Snapshot",
+        "Age",
+        "Check",
+        "Restore",
+        "Throughput",
+        "Full restore",
+    )
+    for column in columns:
+        table.add_column(column)
+    for c in checks:
+        style = STATUS_STYLE.get(c.verdict, "")
+        table.add_row(
+            c.backup_set,
+            c.checked_at.replace("+00:00", "Z"),
+            f"[{style}]{c.verdict}[/]" if style else c.verdict,
+            c.snapshot_time or "-",
+            _span(c.snapshot_age_seconds),
+            {True: "ok", False: "FAILED", None: "-"}[c.check_ok],
+            f"{c.restore_seconds:.2f} s" if c.restore_seconds is not None else "-",
+            f"{c.throughput / 1048576:.1f} MiB/s" if c.throughput else "-",
+            _span(c.rto_estimate_seconds),
+        )
+    return table
+
+
+def _span(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"

@@ -12,7 +12,7 @@ from typing import Any
 
 from carehard.results import ControlResult, HostOutcome
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _VENDOR_WINDOWS = """
 CREATE TABLE IF NOT EXISTS vendor_windows (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -27,10 +27,38 @@ CREATE TABLE IF NOT EXISTS vendor_windows (
     closed_at TEXT,
     run_id TEXT NOT NULL
 )"""
+_BACKUP_CHECKS = """
+CREATE TABLE IF NOT EXISTS backup_checks (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    backup_set TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    snapshot_time TEXT,
+    snapshot_age_seconds INTEGER,
+    check_ok INTEGER,
+    restore_seconds REAL,
+    restore_bytes INTEGER,
+    throughput REAL,
+    rto_estimate_seconds REAL,
+    measures TEXT NOT NULL,
+    PRIMARY KEY (run_id, backup_set)
+);
+CREATE INDEX IF NOT EXISTS backup_checks_by_set ON backup_checks (backup_set, checked_at);
+CREATE TABLE IF NOT EXISTS canaries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    backup_set TEXT NOT NULL,
+    host TEXT NOT NULL,
+    path TEXT NOT NULL,
+    written_at TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mtime INTEGER NOT NULL,
+    run_id TEXT NOT NULL
+)"""
 # Steps from one schema version to the next, for history files written by older versions.
 _MIGRATIONS = {
     2: "ALTER TABLE hosts ADD COLUMN waivers TEXT NOT NULL DEFAULT '[]'",
     3: _VENDOR_WINDOWS,
+    4: _BACKUP_CHECKS,
 }
 _SCHEMA = (
     """
@@ -67,6 +95,8 @@ CREATE INDEX IF NOT EXISTS results_by_control ON results (control, status);
 """
     + _VENDOR_WINDOWS
     + ";"
+    + _BACKUP_CHECKS
+    + ";"
 )
 
 
@@ -87,6 +117,35 @@ class WindowRecord:
         if self.closed_at is not None:
             return "closed"
         return "open" if self.ends_at > now else "ended"
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """One nightly verification of one backup set: the trend `carehard backup history` shows."""
+
+    run_id: str
+    backup_set: str
+    checked_at: str
+    verdict: str  # pass, fail, error, unreachable
+    snapshot_time: str | None
+    snapshot_age_seconds: int | None
+    check_ok: bool | None
+    restore_seconds: float | None
+    restore_bytes: int | None
+    throughput: float | None
+    rto_estimate_seconds: float | None
+    measures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CanaryRecord:
+    backup_set: str
+    host: str
+    path: str
+    written_at: str  # ISO 8601, UTC
+    sha256: str
+    mtime: int
+    run_id: str
 
 
 @dataclass
@@ -114,7 +173,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
             db.executescript(_SCHEMA)
         else:
             for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
-                db.execute(_MIGRATIONS[step])
+                for statement in _MIGRATIONS[step].split(";\n"):
+                    db.execute(statement)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -251,3 +311,92 @@ class History:
                 " closed_by, closed_at FROM vendor_windows ORDER BY opened_at DESC, id DESC"
             ).fetchall()
         return [WindowRecord(*row) for row in rows]
+
+    def save_backup_checks(self, checks: list[BackupCheck]) -> None:
+        with self._connect() as db, db:
+            db.executemany(
+                "INSERT INTO backup_checks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        c.run_id,
+                        c.backup_set,
+                        c.checked_at,
+                        c.verdict,
+                        c.snapshot_time,
+                        c.snapshot_age_seconds,
+                        None if c.check_ok is None else int(c.check_ok),
+                        c.restore_seconds,
+                        c.restore_bytes,
+                        c.throughput,
+                        c.rto_estimate_seconds,
+                        json.dumps(c.measures),
+                    )
+                    for c in checks
+                ],
+            )
+
+    def backup_checks(self, backup_set: str | None = None, limit: int = 0) -> list[BackupCheck]:
+        """Verifications, newest first (the last `limit` per set when limit > 0)."""
+        if not self.path.exists():
+            return []
+        query = "SELECT * FROM backup_checks"
+        args: tuple[Any, ...] = ()
+        if backup_set:
+            query += " WHERE backup_set = ?"
+            args = (backup_set,)
+        query += " ORDER BY checked_at DESC, run_id DESC"
+        with self._connect() as db:
+            rows = db.execute(query, args).fetchall()
+        checks = [
+            BackupCheck(
+                run_id=row[0],
+                backup_set=row[1],
+                checked_at=row[2],
+                verdict=row[3],
+                snapshot_time=row[4],
+                snapshot_age_seconds=row[5],
+                check_ok=None if row[6] is None else bool(row[6]),
+                restore_seconds=row[7],
+                restore_bytes=row[8],
+                throughput=row[9],
+                rto_estimate_seconds=row[10],
+                measures=json.loads(row[11]),
+            )
+            for row in rows
+        ]
+        if limit > 0:
+            counts: dict[str, int] = {}
+            kept = []
+            for check in checks:
+                counts[check.backup_set] = counts.get(check.backup_set, 0) + 1
+                if counts[check.backup_set] <= limit:
+                    kept.append(check)
+            checks = kept
+        return checks
+
+    def add_canary(self, canary: CanaryRecord) -> None:
+        with self._connect() as db, db:
+            db.execute(
+                "INSERT INTO canaries (backup_set, host, path, written_at, sha256, mtime, run_id)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (
+                    canary.backup_set,
+                    canary.host,
+                    canary.path,
+                    canary.written_at,
+                    canary.sha256,
+                    canary.mtime,
+                    canary.run_id,
+                ),
+            )
+
+    def canaries(self) -> list[CanaryRecord]:
+        """Every canary written, oldest first."""
+        if not self.path.exists():
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT backup_set, host, path, written_at, sha256, mtime, run_id FROM canaries"
+                " ORDER BY written_at, id"
+            ).fetchall()
+        return [CanaryRecord(*row) for row in rows]

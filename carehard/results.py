@@ -19,6 +19,7 @@ DEFAULT_ASSERT_MSG = "All assertions passed"
 WAIVER_FACT = "carehard_waiver_state"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
+_URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@\s/]+@")
 _SECRET = re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\S+)")
 
 
@@ -40,6 +41,8 @@ class HostOutcome:
     # The waivers that apply to this host, as the `carehard` role evaluated them:
     # {"id", "reason", "expiry" (YYYY-MM-DD), "active"}.
     waivers: list[dict[str, Any]] = field(default_factory=list)
+    # What a measuring module (restic_verify) returned, by the role it played: {"primary": {...}}.
+    measures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,9 +86,15 @@ class ResultFolder:
             host.facts.update(_fact_summary(res.get("ansible_facts") or {}))
         if kind == "runner_on_ok" and WAIVER_FACT in (res.get("ansible_facts") or {}):
             host.waivers = _waivers(res["ansible_facts"][WAIVER_FACT])
+        measures = res.get("measures")
+        if kind == "runner_on_ok" and isinstance(measures, dict) and measures.get("role"):
+            host.measures[str(measures["role"])] = measures
         match = TASK_ID.match(task)
         control = match.group(1) if match else None
         what = match.group(2) if match else task
+        if kind == "runner_on_unreachable" and _delegate_unreachable(res, host.name):
+            # A host the task delegated to was down (ignore_unreachable): the task's own evidence says so.
+            return host.name, None
         if kind == "runner_on_unreachable":
             host.reachable = False
             host.errors.append(f"unreachable at task '{task}': {_one_line(str(res.get('msg', '')))}")
@@ -211,6 +220,7 @@ def count_statuses(hosts: Iterable[HostOutcome]) -> dict[str, int]:
 
 def redact(text: str) -> str:
     """Remove values that look like secrets (key=value pairs named password, token...)."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}********@", text)
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}********", text)
 
 
@@ -227,6 +237,14 @@ def _waivers(value: Any) -> list[dict[str, Any]]:
         for w in value
         if isinstance(w, dict) and "id" in w
     ]
+
+
+def _delegate_unreachable(res: Mapping[str, Any], host: str) -> bool:
+    """True when the hosts that were unreachable are all hosts the task delegated to, not `host` itself."""
+    items: list[Mapping[str, Any]] = [r for r in res.get("results", []) if isinstance(r, dict)] or [res]
+    down = [r for r in items if r.get("unreachable")]
+    delegated = [(r.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host") for r in down]
+    return bool(down) and all(name and name != host for name in delegated)
 
 
 def _fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,11 @@ from carehard.errors import UsageError
 
 DEFAULT_LEVEL = 2
 
+# Families `audit` and `harden` run; backup_verify runs with `carehard backup verify`.
+AUDIT_FAMILIES = ("workstation_linux", "remote_access")
+COMMAND_OF_FAMILY = {"backup_verify": "carehard backup verify"}
 # Families whose role exists: a catalog entry of another family is listed but never run.
-IMPLEMENTED_FAMILIES = ("workstation_linux", "remote_access")
+IMPLEMENTED_FAMILIES = (*AUDIT_FAMILIES, *COMMAND_OF_FAMILY)
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class Selection:
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
     limit: str | None = None
-    families: tuple[str, ...] = field(default=IMPLEMENTED_FAMILIES)
+    families: tuple[str, ...] = field(default=AUDIT_FAMILIES)
 
 
 def parse_ids(values: Iterable[str]) -> tuple[str, ...]:
@@ -42,6 +45,9 @@ def select_controls(catalog: Catalog, selection: Selection) -> list[Control]:
     if selection.only:
         not_runnable = [cid for cid in selection.only if catalog[cid].family not in selection.families]
         if not_runnable:
+            family = catalog[not_runnable[0]].family
+            if family in COMMAND_OF_FAMILY:
+                raise UsageError(f"control {not_runnable[0]} is run by `{COMMAND_OF_FAMILY[family]}`")
             raise UsageError(f"control {not_runnable[0]} has no role yet: it cannot be run")
         chosen = [c for c in runnable if c.id in selection.only]
     else:

@@ -15,12 +15,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from carehard.durations import parse_duration
 from carehard.errors import UsageError
 from carehard.inventory import InventoryHost, list_hosts
 from carehard.paths import ANSIBLE_ROOT
 
-DURATION = re.compile(r"^([1-9][0-9]*)([smhd])$")
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 ACCESS = ("ssh", "rdp")
 FORWARDING = ("tcp", "agent", "x11")
@@ -72,14 +71,6 @@ class Window:
             window["end"] = self.end.strftime("%Y%m%d%H%M%SZ")
             window["end_iso"] = iso(self.end)
         return {"carehard_vendor_window": window}
-
-
-def parse_duration(text: str, what: str) -> int:
-    """Seconds of a duration like 30m, 4h, 2d."""
-    match = DURATION.match(str(text).strip().lower())
-    if not match:
-        raise UsageError(f"{what} '{text}' is not a duration: give a number and a unit, like 30m, 4h or 2d")
-    return int(match.group(1)) * UNITS[match.group(2)]
 
 
 def iso(moment: datetime) -> str:

@@ -40,7 +40,7 @@ def test_playbooks_pass_syntax_check() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("family", ["workstation_linux", "remote_access"])
+@pytest.mark.parametrize("family", ["workstation_linux", "remote_access", "backup_verify"])
 def test_every_control_has_a_toggle(family: str) -> None:
     """`workstation_linux_wl_ssh_01: true` and so on: a site can switch any control off."""
     from carehard.catalog import load_catalog

@@ -127,7 +127,8 @@ def test_window_state_from_the_keys(keypair: tuple[str, str], tmp_path: Path) ->
 def test_durations() -> None:
     assert parse_duration("90m", "--for") == 5400
     assert parse_duration("2d", "--for") == 172800
-    for bad in ("4", "4 h", "0h", "-1h", "h", "1w"):
+    assert parse_duration("1w", "--for") == 604800
+    for bad in ("4", "4 h", "0h", "-1h", "h", "1y"):
         with pytest.raises(UsageError, match="is not a duration"):
             parse_duration(bad, "--for")
 
