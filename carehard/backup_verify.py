@@ -21,7 +21,8 @@ from carehard.run import PlaybookRun, new_run_id
 
 PLAYBOOK = "backup_verify.yml"
 FAMILY = "backup_verify"
-HOST_SUFFIX = ".backup"  # the playbook's host for set NAME is "NAME.backup"
+HOST_SUFFIX = ".backup"
+TREND_LENGTH = 30  # verifications per set in the report  # the playbook's host for set NAME is "NAME.backup"
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def verify(
         playbook=PLAYBOOK,
     )
     hosts, artifacts = play(run_id, run_id, request, controls, on_event, on_result)
-    local = hosts.pop("localhost", None)
+    local = hosts.get("localhost")
+    # The other hosts are the production hosts probed for BK-OFF-01: the sets' evidence tells of them.
+    hosts = {name: host for name, host in hosts.items() if name.endswith(HOST_SUFFIX)}
     if local is not None and (local.errors or not local.reachable):
         raise RunBroken(
             "the backup sets could not be read: " + ("; ".join(local.errors) or "localhost unreachable")
@@ -96,7 +99,8 @@ def verify(
     checks = [check_of(run_id, record.finished, host) for host in hosts.values()]
     history.save(record)
     history.save_backup_checks(checks)
-    files = write_reports(build_report(record, catalog), options.output, options.formats)
+    trend = [c for s in sets for c in history.backup_checks(s.name, limit=TREND_LENGTH)]
+    files = write_reports(build_report(record, catalog, trend), options.output, options.formats)
     return VerifyResult(record, checks, files, record.exit_code)
 
 

@@ -49,6 +49,7 @@ class BackupSet:
     canary: str | None
     rpo: str
     rto: str
+    password_envs: tuple[str, ...] = ()  # environment variables holding its passwords, here
 
 
 def load_sets(inventory: Path, only: Sequence[str] = ()) -> list[BackupSet]:
@@ -67,7 +68,14 @@ def load_sets(inventory: Path, only: Sequence[str] = ()) -> list[BackupSet]:
     for name in only:
         if name not in seen:
             raise UsageError(f"--set {name}: no such backup set (declared: {', '.join(sorted(seen))})")
-    return [s for s in sets if not only or s.name in only]
+    chosen = [s for s in sets if not only or s.name in only]
+    for backup_set in chosen:
+        for variable in backup_set.password_envs:
+            if not os.environ.get(variable):
+                raise UsageError(
+                    f"backup set {backup_set.name}: password_env {variable} is not set in this environment"
+                )
+    return chosen
 
 
 def _declared(hosts: Sequence[InventoryHost]) -> list[Any]:
@@ -120,6 +128,11 @@ def parse_set(raw: Any, index: int, hosts: set[str]) -> BackupSet:
         canary=str(raw["canary"]) if raw.get("canary") else None,
         rpo=str(raw.get("rpo", "24h")),
         rto=str(raw.get("rto", "4h")),
+        password_envs=tuple(
+            str(source["password_env"])
+            for source in (raw, raw.get("second_copy") or {})
+            if source.get("password_env") is not None
+        ),
     )
 
 
@@ -135,8 +148,6 @@ def _check_password(where: str, raw: Mapping[str, Any]) -> None:
             f"{where}: the password is in the inventory in plain text: encrypt it with ansible-vault"
             " (encrypt_string), or use password_file or password_env"
         )
-    if given == ["password_env"] and not os.environ.get(str(raw["password_env"])):
-        raise UsageError(f"{where}: password_env {raw['password_env']} is not set in this environment")
 
 
 def _check_paths(where: str, raw: Mapping[str, Any]) -> None:

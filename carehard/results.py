@@ -92,9 +92,6 @@ class ResultFolder:
         match = TASK_ID.match(task)
         control = match.group(1) if match else None
         what = match.group(2) if match else task
-        if kind == "runner_on_unreachable" and _delegate_unreachable(res, host.name):
-            # A host the task delegated to was down (ignore_unreachable): the task's own evidence says so.
-            return host.name, None
         if kind == "runner_on_unreachable":
             host.reachable = False
             host.errors.append(f"unreachable at task '{task}': {_one_line(str(res.get('msg', '')))}")
@@ -237,14 +234,6 @@ def _waivers(value: Any) -> list[dict[str, Any]]:
         for w in value
         if isinstance(w, dict) and "id" in w
     ]
-
-
-def _delegate_unreachable(res: Mapping[str, Any], host: str) -> bool:
-    """True when the hosts that were unreachable are all hosts the task delegated to, not `host` itself."""
-    items: list[Mapping[str, Any]] = [r for r in res.get("results", []) if isinstance(r, dict)] or [res]
-    down = [r for r in items if r.get("unreachable")]
-    delegated = [(r.get("_ansible_delegated_vars") or {}).get("ansible_delegated_host") for r in down]
-    return bool(down) and all(name and name != host for name in delegated)
 
 
 def _fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:

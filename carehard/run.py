@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -67,7 +68,8 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
 
     inventory: str | dict[str, Any]
     inventory = str(request.inventory) if isinstance(request.inventory, Path) else request.inventory
-    with _interruptible() as interrupted:
+    envvars = _ansible_environment()
+    with _interruptible() as interrupted, _scrubbed_command_file(private / "artifacts" / ident, envvars):
         runner = ansible_runner.run(
             private_data_dir=str(private),
             ident=ident,
@@ -77,7 +79,7 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
             cmdline=shlex.join(options),
             limit=request.limit,
             extravars=dict(request.extravars),
-            envvars=_ansible_environment(),
+            envvars=envvars,
             event_handler=handler,
             cancel_callback=lambda: interrupted.is_set(),
             quiet=True,
@@ -85,6 +87,26 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
     if interrupted.is_set():
         raise KeyboardInterrupt
     return RunnerOutcome(str(runner.status), int(runner.rc), private / "artifacts" / ident)
+
+
+@contextmanager
+def _scrubbed_command_file(artifacts: Path, kept: Mapping[str, str]) -> Iterator[None]:
+    """ansible-runner writes its whole environment into artifacts/<ident>/command, and the
+    environment may hold secrets (a backup password in password_env, cloud keys): once the run
+    ends, however it ends, that file keeps only the variables carehard set itself."""
+    try:
+        yield
+    finally:
+        command = artifacts / "command"
+        try:
+            data = json.loads(command.read_text(encoding="utf-8"))
+            data["env"] = {key: value for key, value in (data.get("env") or {}).items() if key in kept}
+            scratch = command.with_name(".command.tmp")
+            scratch.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            scratch.chmod(0o600)
+            scratch.replace(command)
+        except (OSError, ValueError):
+            pass
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 
 from carehard.catalog import Catalog
 from carehard.errors import UsageError
-from carehard.history import RunRecord
+from carehard.history import BackupCheck, RunRecord
 from carehard.results import count_statuses
 
 SCHEMA = "carehard-report/1"
@@ -48,8 +48,10 @@ def parse_formats(value: str) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-def build_report(run: RunRecord, catalog: Catalog) -> dict[str, Any]:
-    """The `carehard-report/1` document of one run."""
+def build_report(
+    run: RunRecord, catalog: Catalog, backups: Sequence[BackupCheck] | None = None
+) -> dict[str, Any]:
+    """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history."""
     controls = []
     for cid in run.controls:
         if cid in catalog:
@@ -73,7 +75,7 @@ def build_report(run: RunRecord, catalog: Catalog) -> dict[str, Any]:
         }
         for host in run.hosts.values()
     ]
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "run": {
             "id": run.id,
@@ -89,6 +91,31 @@ def build_report(run: RunRecord, catalog: Catalog) -> dict[str, Any]:
         "hosts": hosts,
         "summary": count_statuses(run.hosts.values()),
     }
+    if backups:
+        report["backups"] = backup_trend(backups)
+    return report
+
+
+TREND_KEYS = (
+    "checked_at",
+    "run_id",
+    "verdict",
+    "snapshot_time",
+    "snapshot_age_seconds",
+    "check_ok",
+    "restore_seconds",
+    "restore_bytes",
+    "throughput",
+    "rto_estimate_seconds",
+)
+
+
+def backup_trend(checks: Sequence[BackupCheck]) -> list[dict[str, Any]]:
+    """Per set, its verifications newest first: the measured RPO and RTO night after night."""
+    sets: dict[str, list[dict[str, Any]]] = {}
+    for check in checks:
+        sets.setdefault(check.backup_set, []).append({key: getattr(check, key) for key in TREND_KEYS})
+    return [{"set": name, "checks": rows} for name, rows in sorted(sets.items())]
 
 
 def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list[Path]:

@@ -312,7 +312,35 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "care_labels": CARE_LABELS,
         "matrix_open": len(hosts) * max(len(control_ids), 1) <= _OPEN_MATRIX_MAX_CELLS,
         "ncols": len(control_ids),
+        "backups": [_trend_view(entry) for entry in report.get("backups") or []],
     }
+
+
+def _trend_view(entry: dict[str, Any]) -> dict[str, Any]:
+    def span(seconds: Any) -> str:
+        if seconds is None:
+            return "—"
+        value = float(seconds)
+        if value < 120:
+            return f"{value:.1f} s"
+        return f"{value / 60:.0f} min" if value < 7200 else f"{value / 3600:.1f} h"
+
+    rows = []
+    for check in entry.get("checks") or []:
+        throughput = check.get("throughput")
+        rows.append(
+            {
+                "checked_at": check.get("checked_at"),
+                "verdict": check.get("verdict"),
+                "snapshot_time": check.get("snapshot_time") or "—",
+                "age": span(check.get("snapshot_age_seconds")),
+                "check": {True: "ok", False: "FAILED", None: "—"}[check.get("check_ok")],
+                "restore": span(check.get("restore_seconds")),
+                "throughput": f"{throughput / 1048576:.1f} MiB/s" if throughput else "—",
+                "full_restore": span(check.get("rto_estimate_seconds")),
+            }
+        )
+    return {"set": entry.get("set"), "rows": rows}
 
 
 def prepare() -> None:

@@ -28,6 +28,8 @@ FLEET = {
     "bastion": (5, "bookworm"),  # the jump host vendors come through
     "maint": (6, "bookworm"),  # a host a vendor maintains: vendor windows open and close here
     "outsider": (7, "trixie"),  # any other machine of the network: vendor keys refused from it
+    "bkrestore": (8, "trixie"),  # the backup server: restic repositories, restore tests
+    "bkprod": (9, "bookworm"),  # a production server whose data is backed up
 }
 
 
