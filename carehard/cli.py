@@ -326,7 +326,12 @@ def backup_verify(
     from carehard.display import backup_checks_table, findings_table
 
     options = VerifyOptions(inventory, sets, read_data, output, tuple(parse_formats(formats)))
-    result = verify(options)
+    if err.is_terminal:
+        count = len([c for c in load_catalog().all() if c.family == "backup_verify"])
+        with RunProgress(err, "backup verify", count) as progress:
+            result = verify(options, progress.task_started, progress.result)
+    else:
+        result = verify(options)
     out.print(backup_checks_table(result.checks, title=f"carehard backup verify {result.run.id}"))
     findings = findings_table(result.run)
     if findings is not None:

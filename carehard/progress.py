@@ -44,6 +44,8 @@ class RunProgress:
             self._progress.update(self._task, current=name[:60])
 
     def result(self, host: str, control: str | None) -> None:
+        if control is None and host not in self._hosts:
+            return  # a host that ran no control task yet (or never will, like localhost adding hosts)
         if host not in self._hosts:
             self._hosts.add(host)
             self._progress.update(self._task, total=len(self._hosts) * self.controls)

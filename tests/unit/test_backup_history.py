@@ -34,6 +34,15 @@ def check(run_id: str, backup_set: str, checked_at: str, **fields: Any) -> Backu
     return BackupCheck(run_id=run_id, backup_set=backup_set, checked_at=checked_at, **values)
 
 
+UNMEASURED = (
+    "snapshot_time",
+    "snapshot_age_seconds",
+    "check_ok",
+    "restore_seconds",
+    "restore_bytes",
+    "throughput",
+    "rto_estimate_seconds",
+)
 RUNS = [
     ("20261122T060000Z-aaaaaa", "2026-11-22T06:00:00+00:00"),
     ("20261123T060000Z-bbbbbb", "2026-11-23T06:00:00+00:00"),
@@ -50,13 +59,11 @@ def history(tmp_path: Path) -> tuple[History, list[BackupCheck]]:
     (r1, t1), (r2, t2), (r3, t3) = RUNS
     checks = [
         check(r1, "DPI", t1, verdict="fail", check_ok=False, measures={"primary": {"check_ok": False}}),
-        check(r1, "PACS", t1, verdict="unreachable", snapshot_time=None, snapshot_age_seconds=None,
-              check_ok=None, restore_seconds=None, restore_bytes=None, throughput=None,
-              rto_estimate_seconds=None, measures={}),
+        check(r1, "PACS", t1, verdict="unreachable", measures={}, **dict.fromkeys(UNMEASURED)),
         check(r2, "DPI", t2),
         check(r3, "DPI", t3, verdict="error"),
         check(r3, "PACS", t3),
-    ]  # fmt: skip
+    ]
     history.save_backup_checks([checks[3], checks[0]])
     history.save_backup_checks([checks[1], checks[4], checks[2]])
     return history, checks
@@ -66,9 +73,8 @@ def test_backup_checks_round_trip_newest_first(history: tuple[History, list[Back
     store, checks = history
     dpi_1, pacs_1, dpi_2, dpi_3, pacs_3 = checks
     everything = store.backup_checks()
-    assert [c.checked_at for c in everything] == [dpi_3.checked_at] * 2 + [dpi_2.checked_at] + [
-        dpi_1.checked_at
-    ] * 2
+    (_, t1), (_, t2), (_, t3) = RUNS
+    assert [c.checked_at for c in everything] == [t3, t3, t2, t1, t1]
     # Every field comes back as saved: None stays None, False stays False, measures stay a mapping.
     assert sorted(everything, key=lambda c: (c.checked_at, c.backup_set)) == [
         dpi_1,

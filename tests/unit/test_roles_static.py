@@ -23,14 +23,15 @@ def test_every_os_family_defines_the_same_values(debian: Path) -> None:
         assert not missing, f"{other.relative_to(ROOT)} lacks {sorted(missing)}"
 
 
-def test_playbooks_pass_syntax_check() -> None:
+@pytest.mark.parametrize("playbook", sorted(p.name for p in (ROOT / "playbooks").glob("*.yml")))
+def test_playbooks_pass_syntax_check(playbook: str) -> None:
     proc = subprocess.run(
         [
             str(Path(sys.executable).with_name("ansible-playbook")),
             "--syntax-check",
             "-i",
             str(ROOT / "inventories/example/hosts.yml"),
-            str(ROOT / "playbooks/site.yml"),
+            str(ROOT / "playbooks" / playbook),
         ],
         capture_output=True,
         text=True,
