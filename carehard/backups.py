@@ -14,6 +14,7 @@ from carehard.errors import UsageError
 from carehard.inventory import InventoryHost, list_hosts
 
 SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+RESTIC_DURATION = re.compile(r"^([0-9]+[ymdh])+$")  # restic's own: y, m (months), d, h
 SUBSET = re.compile(r"^([0-9]+(\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*|[1-9][0-9]*[KMGT]?)$")
 PASSWORD_KEYS = ("password", "password_file", "password_env")
 RETENTION_KEYS = ("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
@@ -91,7 +92,7 @@ def _declared(hosts: Sequence[InventoryHost]) -> list[Any]:
 def parse_set(raw: Any, index: int, hosts: set[str]) -> BackupSet:
     if not isinstance(raw, Mapping):
         raise UsageError(f"carehard_backup_sets item {index}: expected a mapping (name, repository...)")
-    name = str(raw.get("name", ""))
+    name = str(raw.get("name") or "")
     where = f"backup set {name or index}"
     if not SET_NAME.match(name):
         raise UsageError(f"{where}: name '{name}' must be letters, digits, - and _ (like DPI or lab-1)")
@@ -112,9 +113,10 @@ def parse_set(raw: Any, index: int, hosts: set[str]) -> BackupSet:
     _check_paths(where, raw)
     _check_retention(where, raw.get("retention"))
     production = raw.get("production_hosts", [])
-    if not isinstance(production, list) or any(str(h) not in hosts for h in production):
-        missing = [h for h in production if str(h) not in hosts] if isinstance(production, list) else []
-        missing = missing or [production]
+    if not isinstance(production, list):
+        raise UsageError(f"{where}: production_hosts must be a list of inventory hosts, like [pacs-01]")
+    missing = [h for h in production if str(h) not in hosts]
+    if missing:
         raise UsageError(f"{where}: production host '{missing[0]}' is not a host of the inventory")
     _check_second(where, raw.get("second_copy"), hosts)
     source_host = raw.get("source_host")
@@ -143,11 +145,18 @@ def _check_password(where: str, raw: Mapping[str, Any]) -> None:
             f"{where}: give exactly one password source: password_file (on the restore host), password_env"
             " (a variable of the controller's environment) or a vaulted password"
         )
-    if given == ["password"] and isinstance(raw["password"], str) and not raw["password"].startswith("{{"):
+    if given == ["password"] and not _vaulted_or_templated(raw["password"]):
         raise UsageError(
             f"{where}: the password is in the inventory in plain text: encrypt it with ansible-vault"
             " (encrypt_string), or use password_file or password_env"
         )
+
+
+def _vaulted_or_templated(value: Any) -> bool:
+    """ansible-inventory shows a vaulted value as {"__ansible_vault": ...}, decrypted or not."""
+    if isinstance(value, Mapping):
+        return "__ansible_vault" in value
+    return isinstance(value, str) and value.lstrip().startswith("{{")
 
 
 def _check_paths(where: str, raw: Mapping[str, Any]) -> None:
@@ -169,7 +178,11 @@ def _check_retention(where: str, retention: Any) -> None:
         raise UsageError(f"{where}: retention must map rules (keep_daily, keep_weekly...) to counts")
     for key, value in retention.items():
         if key == "keep_within":
-            parse_duration(str(value), f"{where}: retention keep_within")
+            if not RESTIC_DURATION.match(str(value)):
+                raise UsageError(
+                    f"{where}: retention keep_within '{value}' is not a restic duration:"
+                    " like 14d, 6m (months) or 1y2m"
+                )
         elif key not in RETENTION_KEYS:
             raise UsageError(
                 f"{where}: unknown retention rule '{key}' (keep_last, keep_daily... keep_within)"

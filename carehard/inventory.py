@@ -56,6 +56,22 @@ def local_inventory() -> dict[str, Any]:
     }
 
 
+class _InventoryLoader(yaml.SafeLoader):
+    """Safe YAML that also takes Ansible's own tags (!vault, !unsafe) as the values they tag."""
+
+
+def _tagged_value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+for _tag in ("!vault", "!unsafe", "!vault-encrypted"):
+    _InventoryLoader.add_constructor(_tag, _tagged_value)
+
+
 def check_source(path: Path) -> None:
     """Fail early, on one line, for an inventory that is missing or not valid YAML."""
     if not path.exists():
@@ -65,7 +81,7 @@ def check_source(path: Path) -> None:
         if file.suffix not in (".yml", ".yaml"):
             continue
         try:
-            yaml.safe_load(file.read_text(encoding="utf-8"))
+            yaml.load(file.read_text(encoding="utf-8"), Loader=_InventoryLoader)
         except yaml.MarkedYAMLError as exc:
             line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
             raise UsageError(f"inventory {file} line {line}: {exc.problem}: fix the YAML") from None

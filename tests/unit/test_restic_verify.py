@@ -391,7 +391,7 @@ def test_no_retention_policy_fails(lab: Lab, healthy: Site) -> None:
 
 
 def test_restic_refuses_a_keep_within_in_weeks(lab: Lab, healthy: Site) -> None:
-    """restic's --keep-within takes y, m (months), d, h only: see the xfail in test_backup_sets."""
+    """restic's --keep-within takes y, m (months), d, h only (carehard refuses others up front)."""
     verifier = verify(lab.params(healthy.repo, steps=["open", "retention"], retention={"keep_within": "2w"}))
     assert failed(verifier, "BK-RET-01").startswith("cannot evaluate the retention policy")
 
@@ -543,11 +543,6 @@ def test_a_stale_lock_fails_naming_it(lab: Lab, locked: Locked) -> None:
 # ---- time zones ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="restic_verify.py Verifier._newest formats the snapshot's local time with a 'Z' suffix without"
-    " converting it to UTC; BK-CAN-01 then compares canaries with a wrong snapshot time",
-)
 def test_a_snapshot_taken_west_of_utc_keeps_its_true_time(lab: Lab) -> None:
     data = lab.root / "site" / "west"
     data.mkdir(parents=True)

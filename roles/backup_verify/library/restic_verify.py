@@ -167,25 +167,29 @@ class Restic:
 
     def timed_restore(self, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
         """Run `restore`, timing the restore itself: the verification pass after it is not part of an RTO."""
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            [self.binary, "restore", *args, "--no-lock"],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
-        restored_at: float | None = None
-        out: list[str] = []
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if restored_at is None and line.startswith(VERIFY_MARK):
-                restored_at = time.monotonic()
-            out.append(line)
-        err = proc.stderr.read() if proc.stderr else ""
-        rc = proc.wait()
-        ended = time.monotonic()
+        # stderr goes to a file: restic may write much there (one line per failed file) while
+        # stdout is read line by line, and a full stderr pipe would block both sides.
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errors:
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                [self.binary, "restore", *args, "--no-lock"],
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            restored_at: float | None = None
+            out: list[str] = []
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if restored_at is None and line.startswith(VERIFY_MARK):
+                    restored_at = time.monotonic()
+                out.append(line)
+            rc = proc.wait()
+            ended = time.monotonic()
+            errors.seek(0)
+            err = errors.read()
         return subprocess.CompletedProcess(proc.args, rc, "".join(out), err), (restored_at or ended) - started
 
 
@@ -320,7 +324,7 @@ class Verifier:
                 self.measures["snapshot"] = {
                     "id": self.snapshot["id"],
                     "short_id": self.snapshot.get("short_id", self.snapshot["id"][:8]),
-                    "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "age_seconds": round(age),
                     "paths": self.snapshot.get("paths", []),
                 }
