@@ -16,7 +16,7 @@ from carehard.errors import UsageError
 from carehard.history import BackupCheck, History, RunRecord
 from carehard.paths import history_path
 from carehard.report import build_report, write_reports
-from carehard.results import HostOutcome
+from carehard.results import HostOutcome, apply_waivers
 from carehard.run import PlaybookRun, new_run_id
 
 PLAYBOOK = "backup_verify.yml"
@@ -77,6 +77,7 @@ def verify(
         )
     if not hosts:
         raise RunBroken(f"no backup set was verified: see {artifacts / 'stdout'}")
+    apply_waivers(hosts.values())
     record = RunRecord(
         id=run_id,
         mode="backup",
@@ -86,6 +87,9 @@ def verify(
         level=1,
         selection={
             "inventory": str(options.inventory),
+            "limit": None,
+            "only": [],
+            "skip": [],
             "sets": [s.name for s in sets],
             "read_data": options.read_data,
         },

@@ -131,6 +131,7 @@ def write_inventory(path: Path, fleet: dict[str, harness.TestHost], restore: str
         backup_set("EXPOSED", "/srv/backup/exposed"),
         backup_set("MISSING", "/srv/backup/missing", production_hosts=["PROD", fleet["gone"].name]),
         backup_set("RO", "/srv/ro/dpi", password_file=None, password_env=PASSWORD_ENV),
+        backup_set("NOROOM", "/srv/backup/dpi", paths=["all"], scratch_dir="/mnt/tiny"),
     ]
     for item in sets:
         item["restore_host"] = restore
@@ -141,7 +142,8 @@ def write_inventory(path: Path, fleet: dict[str, harness.TestHost], restore: str
     hosts = [fleet["bkrestore"], fleet["bkprod"], fleet["gone"]]
     harness.write_inventory(path, hosts, group="backup_hosts", ansible_become=True)
     body = yaml.safe_load(path.read_text())
-    body["all"]["vars"] = {"carehard_backup_sets": sets}
+    waiver = {"id": "BK-COPY-01", "hosts": ["STALE.backup"], "reason": "RDX ordered", "expiry": "2099-12-31"}
+    body["all"]["vars"] = {"carehard_backup_sets": sets, "carehard_waivers": [waiver]}
     path.write_text(yaml.safe_dump(body, sort_keys=False))
 
 
@@ -183,6 +185,7 @@ def lab(
                 "mkdir -p /mnt/second /srv/ro && cp -a /srv/backup/dpi /mnt/second/dpi",
                 "cp -a /srv/backup/dpi /srv/backup/flip && cp -a /srv/backup/dpi /srv/backup/exposed",
                 "mkdir -p /srv/ro/dpi && mount --bind -o ro /srv/backup/dpi /srv/ro/dpi",
+                "mkdir -p /mnt/tiny && mount -t tmpfs -o size=1m tmpfs /mnt/tiny",
                 restic("/srv/backup/stale", "init -q"),
                 restic("/srv/backup/stale", "backup -q --time '2026-01-05 03:00:00' /srv/dpi"),
                 # One flipped byte in the middle of the largest data pack of FLIP's repository.
@@ -226,7 +229,7 @@ def lab(
         ro_tree_before=ro_before,
         ro_tree_after=tree(restore, "/srv/backup/dpi"),
     )
-    restore.sudo("umount /srv/ro/dpi", check=False)
+    restore.sudo("umount /srv/ro/dpi; umount /mnt/tiny", check=False)
 
 
 def results(lab: BackupLab, name: str) -> dict[str, str]:
@@ -282,10 +285,14 @@ def test_each_fault_fails_its_control_with_specific_evidence(lab: BackupLab) -> 
         ("SLOW", "BK-RTO-01"): "beyond the RTO",
         ("EXPOSED", "BK-OFF-01"): f"from {lab.prod.name}: REACHABLE, repository files present",
         ("MISSING", "BK-REPO-01"): "no repository at /srv/backup/missing",
+        ("NOROOM", "BK-RST-01"): "not enough room for the test restore in /mnt/tiny",
     }
     for (name, control), words in faults.items():
         assert results(lab, name)[control] == "fail", (name, control)
         assert words in evidence(lab.report, f"{name}.backup", control), (name, control)
+    # A set's failure can be waived like any control, naming the set's host.
+    assert results(lab, "STALE")["BK-COPY-01"] == "waived"
+    assert results(lab, "WRONGPW")["BK-COPY-01"] == "fail"
     # Each fault is its own: the rest of a faulty set still passes where it can.
     assert results(lab, "STALE")["BK-RST-01"] == "pass"
     assert results(lab, "ALTERED")["BK-RST-01"] == "pass"

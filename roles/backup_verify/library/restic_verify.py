@@ -420,8 +420,15 @@ class Verifier:
         restore_all = "all" in paths
         canary = self.p.get("canary")
         includes = [] if restore_all else sorted(set(paths + ([canary] if canary else [])))
-        os.makedirs(self.p.get("scratch_dir") or "/var/tmp", exist_ok=True)
-        scratch = tempfile.mkdtemp(prefix="carehard-restore-", dir=self.p.get("scratch_dir") or "/var/tmp")
+        base = self.p.get("scratch_dir") or "/var/tmp"
+        os.makedirs(base, exist_ok=True)
+        room = self._room_problem(snap["id"], base, None if restore_all else paths)
+        if room:
+            self.verdict("BK-RST-01", False, room)
+            for control in ("BK-CAN-01", "BK-RTO-01"):
+                self.verdict(control, False, "not verified: the test restore did not run (see BK-RST-01)")
+            return
+        scratch = tempfile.mkdtemp(prefix="carehard-restore-", dir=base)
         try:
             args = [snap["id"], "--target", scratch, "--verify"]
             for path in includes:
@@ -442,6 +449,34 @@ class Verifier:
         self._restore_verdict(proc, files, size, seconds, scratch, removed, paths)
         self._canary_verdict(canary_state)
         self._rto_verdict(proc.returncode == 0 and files > 0, size, seconds)
+
+    def _room_problem(self, snapshot: str, base: str, paths: list[str] | None) -> str | None:
+        """A test restore must not fill the restore host's disk at night: size the sample first."""
+        if paths is None:
+            needed = self._full_size(snapshot)
+        else:
+            proc = self.restic.run("ls", "--json", "--recursive", snapshot, *paths)
+            if proc.returncode != 0:
+                raise RuntimeError(f"cannot list the sample paths: {failure(proc)}")
+            needed = 0
+            for line in proc.stdout.splitlines():
+                node = json.loads(line) if line.startswith("{") else {}
+                if node.get("type") == "file":
+                    needed += int(node.get("size") or 0)
+        free = shutil.disk_usage(base).free
+        self.measures["sample_bytes"] = needed
+        if needed > free * 0.9:
+            return (
+                f"not enough room for the test restore in {base}: {human_bytes(needed)} to restore,"
+                f" {human_bytes(free)} free; give the set another scratch_dir or smaller sample paths"
+            )
+        return None
+
+    def _full_size(self, snapshot: str) -> int:
+        if "full_size" not in self.measures:
+            stats = self.restic.json("stats", "--mode", "restore-size", snapshot)
+            self.measures["full_size"] = int(stats.get("total_size") or 0)
+        return int(self.measures["full_size"])
 
     def _canary_in(self, scratch: str) -> str | None:
         canary = self.p.get("canary")
@@ -550,14 +585,12 @@ class Verifier:
             )
             return
         try:
-            stats = self.restic.json("stats", "--mode", "restore-size", self.measures["snapshot"]["id"])
-            full = int(stats.get("total_size") or 0)
+            full = self._full_size(self.measures["snapshot"]["id"])
         except (RuntimeError, ValueError) as exc:
             self.verdict("BK-RTO-01", False, f"cannot size the snapshot: {exc}")
             return
         throughput = size / seconds
         estimate = seconds if full <= size else full / throughput
-        self.measures["full_size"] = full
         self.measures["rto_estimate_seconds"] = round(estimate, 1)
         text = (
             f"restored {human_bytes(size)} in {seconds:.2f} s ({human_bytes(throughput)}/s); full snapshot "
