@@ -16,6 +16,7 @@ from carehard.history import History, RunRecord
 from carehard.inventory import LOCAL, check_source, list_hosts, local_inventory
 from carehard.paths import history_path
 from carehard.report import build_report, warm_up, write_reports
+from carehard.report.trend import run_trend
 from carehard.results import HostOutcome, ResultFolder, apply_waivers, merge_verification
 from carehard.run import PlaybookRun, new_run_id, run_playbook
 from carehard.selection import Selection, select_controls
@@ -98,8 +99,10 @@ def assess(
         artifacts=str(artifacts),
         hosts=hosts,
     )
-    History(history_path()).save(record)
-    files = write_reports(build_report(record, catalog), options.output, options.formats)
+    history = History(history_path())
+    history.save(record)
+    report = build_report(record, catalog, trend=run_trend(history, record))
+    files = write_reports(report, options.output, options.formats)
     return AssessResult(record, files, record.exit_code)
 
 

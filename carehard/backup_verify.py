@@ -16,6 +16,7 @@ from carehard.errors import UsageError
 from carehard.history import BackupCheck, History, RunRecord
 from carehard.paths import history_path
 from carehard.report import build_report, write_reports
+from carehard.report.trend import run_trend
 from carehard.results import HostOutcome, apply_waivers
 from carehard.run import PlaybookRun, new_run_id
 
@@ -104,7 +105,8 @@ def verify(
     history.save(record)
     history.save_backup_checks(checks)
     trend = [c for s in sets for c in history.backup_checks(s.name, limit=TREND_LENGTH)]
-    files = write_reports(build_report(record, catalog, trend), options.output, options.formats)
+    report = build_report(record, catalog, trend, run_trend(history, record))
+    files = write_reports(report, options.output, options.formats)
     return VerifyResult(record, checks, files, record.exit_code)
 
 

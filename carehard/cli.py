@@ -382,6 +382,109 @@ def backup_history(set_name: str | None, last: int, fmt: str) -> None:
     out.print(backup_checks_table(checks))
 
 
+@cli.group(invoke_without_command=True)
+@click.option("--run", "run_id", metavar="ID", help="This run of the history (see `carehard runs list`).")
+@click.option("--last", is_flag=True, help="The newest run of the history (the default).")
+@click.option(
+    "--artifacts",
+    type=click.Path(path_type=Path),
+    help="An ansible-runner artifacts directory (AWX, ansible-navigator, ansible-runner).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("carehard-report"),
+    show_default=True,
+    help="Directory for the reports.",
+)
+@click.option("--format", "formats", default="json,html", show_default=True, help="Report formats.")
+@click.pass_context
+def report(
+    ctx: click.Context, run_id: str | None, last: bool, artifacts: Path | None, output: Path, formats: str
+) -> None:
+    """Write the reports of a past run: from the history, or from a run's ansible-runner artifacts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from carehard.report import build_report, write_reports
+    from carehard.report_source import load_run
+
+    if sum(bool(x) for x in (run_id, last, artifacts)) > 1:
+        raise UsageError("give one of --run, --last and --artifacts")
+    chosen = tuple(parse_formats(formats))
+    run, backups, trend = load_run(run_id, artifacts)
+    files = write_reports(build_report(run, load_catalog(), backups, trend), output, chosen)
+    from carehard.display import run_summary
+
+    out.print(run_summary(run))
+    for path in files:
+        out.print(f"report: {path}")
+
+
+@report.command("diff")
+@click.argument("before")
+@click.argument("after")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def report_diff(before: str, after: str, fmt: str) -> None:
+    """What changed from run BEFORE to run AFTER: regressions, improvements, hosts added or gone.
+
+    Exits 1 when a control regressed, for CI.
+    """
+    from carehard.display import diff_table
+    from carehard.report_source import load_history_run
+    from carehard.run_diff import diff_runs
+
+    result = diff_runs(load_history_run(before), load_history_run(after))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        out.print(diff_table(result))
+    if result.regressed:
+        sys.exit(1)
+
+
+@report.command("evidence")
+@click.option("--care", is_flag=True, required=True, help="The CaRE view (the only one so far).")
+@click.option("--inventory", metavar="PATH", help="Only runs of this inventory (as given to -i).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def report_evidence(care: bool, inventory: str | None, fmt: str) -> None:
+    """Per CaRE domain: the controls that support it, their state across the fleet, the last restore tests."""
+    from carehard.care_evidence import care_evidence
+    from carehard.display import care_tables
+    from carehard.history import History
+    from carehard.paths import history_path
+
+    evidence = care_evidence(History(history_path()), load_catalog(), inventory)
+    if fmt == "json":
+        click.echo(json.dumps(evidence.as_dict(), indent=2, ensure_ascii=False))
+        return
+    for table in care_tables(evidence):
+        out.print(table)
+
+
+@cli.group()
+def runs() -> None:
+    """The runs in the history."""
+
+
+@runs.command("list")
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def runs_list(last: int, fmt: str) -> None:
+    """The newest runs: id, mode, dates, inventory, exit code and counts per status."""
+    from carehard.display import runs_table
+    from carehard.history import History
+    from carehard.paths import history_path
+
+    summaries = History(history_path()).runs(last)
+    if fmt == "json":
+        click.echo(json.dumps([dict(vars(s), pass_rate=s.pass_rate) for s in summaries], indent=2))
+        return
+    if not summaries:
+        out.print("no run in the history yet")
+        return
+    out.print(runs_table(summaries))
+
+
 def main() -> None:
     try:
         code = cli.main(standalone_mode=False)

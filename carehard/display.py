@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
+from carehard.care_evidence import CareEvidence
 from carehard.catalog import Control
-from carehard.history import BackupCheck, RunRecord, WindowRecord
+from carehard.history import BackupCheck, RunRecord, RunSummary, WindowRecord
 from carehard.results import STATUSES
+from carehard.run_diff import RunDiff
 
 STATUS_STYLE = {
     "pass": "green",
@@ -161,3 +163,72 @@ def _span(seconds: float | None) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} d"
+
+
+def runs_table(summaries: Iterable[RunSummary]) -> Table:
+    table = Table(title="runs", title_justify="left", header_style="bold")
+    columns = ("Run", "Mode", "Started", "Inventory", "Exit", "Pass rate", "Fail", "Error", "Unreachable")
+    for column in columns:
+        table.add_column(column)
+    for s in summaries:
+        rate = s.pass_rate
+        table.add_row(
+            s.id,
+            s.mode,
+            s.started,
+            s.inventory,
+            str(s.exit_code),
+            "-" if rate is None else f"{rate * 100:.1f} %",
+            str(s.counts.get("fail", 0)),
+            str(s.counts.get("error", 0)),
+            str(s.counts.get("unreachable", 0)),
+        )
+    return table
+
+
+def diff_table(diff: RunDiff) -> Table:
+    table = Table(title=f"{diff.before} -> {diff.after}", title_justify="left", header_style="bold")
+    for column in ("Change", "Host", "Control", "Before", "After"):
+        table.add_column(column)
+    groups = (("regressed", diff.regressed), ("improved", diff.improved), ("changed", diff.changed))
+    for kind, changes in groups:
+        style = {"regressed": "red", "improved": "green"}.get(kind, "")
+        for c in changes:
+            table.add_row(f"[{style}]{kind}[/]" if style else kind, c.host, c.control, c.before, c.after)
+    for host in diff.hosts_added:
+        table.add_row("host added", host, "", "", "")
+    for host in diff.hosts_gone:
+        table.add_row("host gone", host, "", "", "")
+    if not table.row_count:
+        table.add_row("no change", "", "", "", "")
+    return table
+
+
+def care_tables(evidence: CareEvidence) -> list[Table]:
+    tables = []
+    for domain in evidence.domains:
+        table = Table(title=f"CaRE: {domain.title}", title_justify="left", header_style="bold")
+        for column in ("Control", "Title", "Run", "Pass", "Fail", "Other"):
+            table.add_column(column, overflow="fold")
+        for c in domain.controls:
+            good = sum(c.counts.get(s, 0) for s in ("pass", "fixed", "waived"))
+            bad = c.counts.get("fail", 0)
+            other = sum(c.counts.values()) - good - bad
+            table.add_row(c.id, c.title, c.run_id or "never run", str(good), str(bad), str(other))
+        tables.append(table)
+    restore = Table(title="Last restore test per application", title_justify="left", header_style="bold")
+    for column in ("Set", "Tested", "Verdict", "Snapshot", "Restore", "Full restore"):
+        restore.add_column(column)
+    for check in evidence.restore_tests:
+        restore.add_row(
+            check.backup_set,
+            check.checked_at,
+            check.verdict,
+            check.snapshot_time or "-",
+            f"{check.restore_seconds:.1f} s" if check.restore_seconds is not None else "-",
+            _span(check.rto_estimate_seconds),
+        )
+    if not restore.row_count:
+        restore.add_row("no restore test yet", "", "", "", "", "")
+    tables.append(restore)
+    return tables

@@ -148,6 +148,24 @@ class CanaryRecord:
     run_id: str
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    mode: str
+    started: str
+    finished: str
+    inventory: str
+    exit_code: int
+    counts: dict[str, int]
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Share of the counted results that pass (pass, fixed, waived) out of those that count."""
+        good = sum(self.counts.get(s, 0) for s in ("pass", "fixed", "waived"))
+        counted = good + sum(self.counts.get(s, 0) for s in ("fail", "error", "unreachable"))
+        return good / counted if counted else None
+
+
 @dataclass
 class RunRecord:
     id: str
@@ -400,3 +418,30 @@ class History:
                 " ORDER BY written_at, id"
             ).fetchall()
         return [CanaryRecord(*row) for row in rows]
+
+    def runs(self, limit: int = 0) -> list[RunSummary]:
+        """The runs, newest first, with their counts per status."""
+        if not self.path.exists():
+            return []
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, mode, started, finished, selection, exit_code FROM runs"
+                " ORDER BY started DESC, id DESC" + (f" LIMIT {int(limit)}" if limit > 0 else "")
+            ).fetchall()
+            counts: dict[str, dict[str, int]] = {}
+            for run_id, status, count in db.execute(
+                "SELECT run_id, status, COUNT(*) FROM results GROUP BY run_id, status"
+            ):
+                counts.setdefault(run_id, {})[status] = count
+        return [
+            RunSummary(
+                id=row[0],
+                mode=row[1],
+                started=row[2],
+                finished=row[3],
+                inventory=str(json.loads(row[4]).get("inventory", "")),
+                exit_code=row[5],
+                counts=counts.get(row[0], {}),
+            )
+            for row in rows
+        ]

@@ -49,7 +49,10 @@ def parse_formats(value: str) -> list[str]:
 
 
 def build_report(
-    run: RunRecord, catalog: Catalog, backups: Sequence[BackupCheck] | None = None
+    run: RunRecord,
+    catalog: Catalog,
+    backups: Sequence[BackupCheck] | None = None,
+    trend: Sequence[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history."""
     controls = []
@@ -93,6 +96,8 @@ def build_report(
     }
     if backups:
         report["backups"] = backup_trend(backups)
+    if trend:
+        report["trend"] = list(trend)
     return report
 
 

@@ -1,0 +1,31 @@
+"""The pass rate of a run's predecessors on the same inventory, from the history: the report's trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carehard.history import History, RunRecord, RunSummary
+
+TREND_LENGTH = 30
+
+
+def run_trend(history: History, run: RunRecord, limit: int = TREND_LENGTH) -> list[dict[str, Any]]:
+    """Runs of the same inventory and kind (backup or audit/harden) up to this one, oldest first."""
+    backup = run.mode == "backup"
+    inventory = str(run.selection.get("inventory", ""))
+    chosen = [
+        s
+        for s in history.runs()
+        if s.inventory == inventory and (s.mode == "backup") == backup and s.started <= run.started
+    ]
+    return [_point(s) for s in reversed(chosen[:limit])]
+
+
+def _point(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "run_id": summary.id,
+        "started": summary.started,
+        "mode": summary.mode,
+        "pass_rate": summary.pass_rate,
+        "counts": dict(summary.counts),
+    }
