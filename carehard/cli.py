@@ -103,7 +103,7 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "formats",
             default="json,html",
             show_default=True,
-            help="Report formats, comma list of json, html.",
+            help="Report formats, comma list of json, html, junit, csv, md.",
         ),
     ]
     for option in reversed(options):
@@ -314,7 +314,9 @@ def _backup_inventory() -> Callable[..., Any]:
     show_default=True,
     help="Directory for the reports.",
 )
-@click.option("--format", "formats", default="json,html", show_default=True, help="Report formats.")
+@click.option(
+    "--format", "formats", default="json,html", show_default=True, help="json, html, junit, csv, md."
+)
 def backup_verify(
     inventory: Path, sets: tuple[str, ...], read_data: bool, output: Path, formats: str
 ) -> None:
@@ -397,7 +399,9 @@ def backup_history(set_name: str | None, last: int, fmt: str) -> None:
     show_default=True,
     help="Directory for the reports.",
 )
-@click.option("--format", "formats", default="json,html", show_default=True, help="Report formats.")
+@click.option(
+    "--format", "formats", default="json,html", show_default=True, help="json, html, junit, csv, md."
+)
 @click.pass_context
 def report(
     ctx: click.Context, run_id: str | None, last: bool, artifacts: Path | None, output: Path, formats: str

@@ -19,13 +19,22 @@ Renderer = Callable[[dict[str, Any]], str]
 
 def renderers() -> dict[str, tuple[str, Renderer]]:
     """Format name -> (file name, renderer)."""
+    from carehard.report.csv_report import render_csv
     from carehard.report.html import render_html
     from carehard.report.json import render_json
+    from carehard.report.junit import render_junit
+    from carehard.report.markdown import render_markdown
 
-    return {"json": ("report.json", render_json), "html": ("report.html", render_html)}
+    return {
+        "json": ("report.json", render_json),
+        "html": ("report.html", render_html),
+        "junit": ("report.junit.xml", render_junit),
+        "csv": ("report.csv", render_csv),
+        "md": ("report.md", render_markdown),
+    }
 
 
-FORMATS = ("json", "html")
+FORMATS = ("json", "html", "junit", "csv", "md")
 
 
 def warm_up(formats: Sequence[str]) -> None:

@@ -1,0 +1,129 @@
+"""CSV rendering of a ``carehard-report/1`` report dict: one row per result, for spreadsheets.
+
+The file is RFC 4180 CSV: a header row, then one row per host and control that ran there (a host
+never reached, with no result, gets one ``unreachable`` row per control of the report), comma
+separated, fields quoted only when needed, CRLF line ends. The evidence is kept whole: its line
+breaks stay inside the quoted field. Reference lists (CaRE domains, ANSSI measures, CIS
+sections) are joined with ``;``.
+
+The text starts with a UTF-8 byte order mark (U+FEFF): without it, Excel reads the file as the
+local 8-bit code page and mangles every accent (French hospital staff open these reports in
+Excel). Most CSV readers skip the mark (Python: ``encoding="utf-8-sig"``); strip it when yours
+does not. A French-locale Excel expects ``;`` between fields when the file is double-clicked:
+open it with Data > From Text/CSV instead, which detects the comma.
+
+Evidence and host names come from the hosts: a cell that a spreadsheet would take for a formula
+(starting with ``=``, ``+``, ``-`` or ``@``, possibly after white space, or starting with a tab
+or carriage return) gets a leading apostrophe, as OWASP advises against CSV injection.
+Characters no spreadsheet can show (C0 controls other than tab, line feed and carriage return)
+are removed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+BOM = "\ufeff"
+
+COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "run_started",
+    "mode",
+    "host",
+    "reachable",
+    "os",
+    "os_version",
+    "control",
+    "title",
+    "family",
+    "level",
+    "severity",
+    "status",
+    "evidence",
+    "care",
+    "anssi_hygiene",
+    "anssi_bp028",
+    "cis",
+)
+
+_FORMULA_START = ("=", "+", "-", "@")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def host_results(host: dict[str, Any], control_ids: list[str]) -> Iterator[dict[str, str]]:
+    """The results of one host as the reports show them (shared by the CSV, JUnit and Markdown views).
+
+    A host never reached, with no result, yields one ``unreachable`` result per control of the
+    report. An ``unreachable`` result without evidence takes the host's errors as evidence.
+    """
+    results: list[dict[str, Any]] = host.get("results") or []
+    if not results and not host.get("reachable", True):
+        results = [{"control": cid, "status": "unreachable", "evidence": ""} for cid in control_ids]
+    errors = "\n".join(str(e) for e in host.get("errors") or [])
+    for result in results:
+        status = str(result.get("status", ""))
+        evidence = str(result.get("evidence") or "")
+        if status == "unreachable" and not evidence:
+            evidence = errors
+        yield {"control": str(result.get("control", "")), "status": status, "evidence": evidence}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = _CONTROL_CHARS.sub("", str(value))
+    if text and (text[0] in "\t\r" or text.lstrip().startswith(_FORMULA_START)):
+        return "'" + text
+    return text
+
+
+def _join(values: Any) -> str:
+    return ";".join(str(v) for v in values or [])
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    """Render a ``carehard-report/1`` dict as CSV text (BOM first, CRLF line ends)."""
+    run: dict[str, Any] = report.get("run") or {}
+    controls: list[dict[str, Any]] = report.get("controls") or []
+    by_id = {str(c.get("id")): c for c in controls}
+    control_ids = list(by_id)
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    run_cells = [_cell(run.get("id")), _cell(run.get("started")), _cell(run.get("mode"))]
+    for host in report.get("hosts") or []:
+        facts = host.get("facts") or {}
+        host_cells = [
+            _cell(host.get("name")),
+            _cell(bool(host.get("reachable", True))),
+            _cell(facts.get("os")),
+            _cell(facts.get("os_version")),
+        ]
+        for result in host_results(host, control_ids):
+            ctl = by_id.get(result["control"]) or {}
+            refs = ctl.get("references") or {}
+            writer.writerow(
+                [
+                    *run_cells,
+                    *host_cells,
+                    _cell(result["control"]),
+                    _cell(ctl.get("title")),
+                    _cell(ctl.get("family", "unknown")),
+                    _cell(ctl.get("level")),
+                    _cell(ctl.get("severity")),
+                    _cell(result["status"]),
+                    _cell(result["evidence"]),
+                    _cell(_join(refs.get("care"))),
+                    _cell(_join(refs.get("anssi_hygiene"))),
+                    _cell(_join(refs.get("anssi_bp028"))),
+                    _cell(_join(refs.get("cis"))),
+                ]
+            )
+    return out.getvalue()
