@@ -215,7 +215,8 @@ def lab(
 
     ro_before = tree(restore, "/srv/backup/dpi")
     out = work / "verify"
-    proc = carehard("backup", "verify", "-i", inventory, "--output", out, env=env)
+    formats = "json,html,junit,csv,md"  # every format, so that the secrets test greps them all
+    proc = carehard("backup", "verify", "-i", inventory, "--output", out, "--format", formats, env=env)
     assert (out / "report.json").exists(), proc.stdout + proc.stderr
     yield BackupLab(
         inventory=inventory,
@@ -251,6 +252,8 @@ def test_healthy_set_passes_every_control_and_records_its_measures(lab: BackupLa
     jsonschema.Draft202012Validator(schema).validate(lab.report)
     trend = {entry["set"]: entry["checks"] for entry in lab.report["backups"]}
     assert trend["DPI"][0]["verdict"] == "pass" and trend["STALE"][0]["verdict"] == "fail"
+    for name in ("report.junit.xml", "report.csv", "report.md"):
+        assert "DPI.backup" in (lab.work / "verify" / name).read_text(encoding="utf-8-sig")
     html = (lab.work / "verify" / "report.html").read_text()
     assert "Backup verifications" in html and "Verifications of DPI" in html
     # The scratch directories are gone from the restore host.

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from junitparser import JUnitXml
 
 from tests.clirun import carehard, load_report, statuses
 from tests.testhosts import harness
@@ -68,13 +69,24 @@ def test_a_plain_ansible_runner_run_reports_like_carehard(
     proc = plain_ansible_runner(private, inventory)
     assert (private / "artifacts" / "awx-job-42" / "job_events").is_dir(), proc.stdout[-3000:] + proc.stderr
     theirs = carehard(
-        "report", "--artifacts", private, "--output", tmp_path / "theirs", "--format", "json,html"
+        "report",
+        "--artifacts",
+        private,
+        "--output",
+        tmp_path / "theirs",
+        "--format",
+        "json,html,junit,csv,md",
     )
     assert theirs.returncode == 0, theirs.stdout + theirs.stderr
     report = load_report(tmp_path / "theirs")
     assert statuses(report, spare.name) == expected
     assert report["run"]["mode"] == "audit" and report["run"]["id"] == "awx-job-42"
     assert (tmp_path / "theirs" / "report.html").stat().st_size > 1000
+    suites = JUnitXml.fromfile(str(tmp_path / "theirs" / "report.junit.xml"))
+    cases = {case.name.split()[0]: case for suite in suites for case in suite}
+    assert set(cases) == set(expected)
+    failing = {cid for cid, status in expected.items() if status == "fail"}
+    assert {cid for cid, case in cases.items() if not case.is_passed and not case.is_skipped} == failing
 
     # Reports from the history: the newest run, a run by its ID, and the diff of two runs.
     listed = json.loads(carehard("runs", "list", "--format", "json").stdout)
