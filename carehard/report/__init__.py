@@ -104,7 +104,7 @@ def build_report(
         "summary": count_statuses(run.hosts.values()),
     }
     if backups:
-        report["backups"] = backup_trend(backups)
+        report["backups"] = backup_trend(backups, run)
     if trend:
         report["trend"] = list(trend)
     return report
@@ -124,12 +124,20 @@ TREND_KEYS = (
 )
 
 
-def backup_trend(checks: Sequence[BackupCheck]) -> list[dict[str, Any]]:
-    """Per set, its verifications newest first: the measured RPO and RTO night after night."""
+def backup_trend(checks: Sequence[BackupCheck], run: RunRecord | None = None) -> list[dict[str, Any]]:
+    """Per set, its targets (RPO, RTO) and its verifications newest first: the measured RPO and RTO."""
     sets: dict[str, list[dict[str, Any]]] = {}
     for check in checks:
         sets.setdefault(check.backup_set, []).append({key: getattr(check, key) for key in TREND_KEYS})
-    return [{"set": name, "checks": rows} for name, rows in sorted(sets.items())]
+    entries = []
+    for name, rows in sorted(sets.items()):
+        entry: dict[str, Any] = {"set": name, "checks": rows}
+        host = run.hosts.get(f"{name}.backup") if run else None
+        for target in ("rpo", "rto"):
+            if host is not None and host.facts.get(target):
+                entry[target] = str(host.facts[target])
+        entries.append(entry)
+    return entries
 
 
 def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list[Path]:

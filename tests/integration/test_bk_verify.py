@@ -251,9 +251,11 @@ def test_healthy_set_passes_every_control_and_records_its_measures(lab: BackupLa
     )
     jsonschema.Draft202012Validator(schema).validate(lab.report)
     trend = {entry["set"]: entry["checks"] for entry in lab.report["backups"]}
+    assert {entry["set"]: entry.get("rto") for entry in lab.report["backups"]}["SLOW"] == "1s"
     assert trend["DPI"][0]["verdict"] == "pass" and trend["STALE"][0]["verdict"] == "fail"
-    for name in ("report.junit.xml", "report.csv", "report.md"):
+    for name in ("report.junit.xml", "report.csv"):
         assert "DPI.backup" in (lab.work / "verify" / name).read_text(encoding="utf-8-sig")
+    assert "EXPOSED.backup · BK-OFF-01" in (lab.work / "verify" / "report.md").read_text()
     html = (lab.work / "verify" / "report.html").read_text()
     assert "Backup verifications" in html and "Verifications of DPI" in html
     # The scratch directories are gone from the restore host.
