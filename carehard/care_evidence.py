@@ -3,11 +3,16 @@ the latest runs, and the date of the last restore test of each application."""
 
 from __future__ import annotations
 
+import fnmatch
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from carehard.catalog import Catalog
+from carehard.errors import UsageError
 from carehard.history import BackupCheck, History, RunRecord
 
 DOMAIN_TITLES = {
@@ -33,13 +38,34 @@ class DomainEvidence:
     controls: list[ControlState] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Objective:
+    """A CaRE objective as the establishment's file names it (e.g. D2.01.D), with its controls."""
+
+    id: str
+    label: str
+    controls: tuple[str, ...]  # IDs or patterns like BK-*
+
+
+@dataclass
+class ObjectiveEvidence:
+    id: str
+    label: str
+    controls: list[ControlState] = field(default_factory=list)
+
+
 @dataclass
 class CareEvidence:
     domains: list[DomainEvidence]
     restore_tests: list[BackupCheck]  # the last verification of each backup set
+    objectives: list[ObjectiveEvidence] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "objectives": [
+                {"id": o.id, "label": o.label, "controls": [vars(c) for c in o.controls]}
+                for o in self.objectives
+            ],
             "domains": [
                 {
                     "domain": d.domain,
@@ -62,7 +88,38 @@ class CareEvidence:
         }
 
 
-def care_evidence(history: History, catalog: Catalog, inventory: str | None = None) -> CareEvidence:
+def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
+    """The establishment's CaRE objectives: `objectives: [{id, label, controls: [IDs or patterns]}]`."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--objectives {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--objectives {path}: not valid YAML ({exc.__class__.__name__})") from None
+    items = data.get("objectives") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise UsageError(
+            f"--objectives {path}: expected `objectives:` with a list of {{id, label, controls}}"
+        )
+    objectives = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("controls"), list):
+            raise UsageError(f"--objectives {path}: objective {index + 1} needs an id and a list of controls")
+        for pattern in item["controls"]:
+            if not fnmatch.filter(catalog.controls, str(pattern)):
+                raise UsageError(f"--objectives {path}: {item['id']}: no control matches '{pattern}'")
+        objectives.append(
+            Objective(str(item["id"]), str(item.get("label", "")), tuple(map(str, item["controls"])))
+        )
+    return objectives
+
+
+def care_evidence(
+    history: History,
+    catalog: Catalog,
+    inventory: str | None = None,
+    objectives: list[Objective] | None = None,
+) -> CareEvidence:
     """Each control's state in the newest run that covered it (of that inventory when given)."""
     latest: dict[str, RunRecord] = {}
     for summary in history.runs():
@@ -73,21 +130,24 @@ def care_evidence(history: History, catalog: Catalog, inventory: str | None = No
             continue
         for control_id in run.controls:
             latest.setdefault(control_id, run)
+
+    def state(control_id: str) -> ControlState:
+        run = latest.get(control_id)
+        counts: Counter[str] = Counter()
+        if run is not None:
+            counts.update(h.results[control_id].status for h in run.hosts.values() if control_id in h.results)
+        return ControlState(control_id, catalog[control_id].title, run.id if run else None, dict(counts))
+
     domains = []
     for domain, title in DOMAIN_TITLES.items():
         evidence = DomainEvidence(domain, title)
         for control in catalog.all():
-            if domain not in control.references.get("care", ()):
-                continue
-            run = latest.get(control.id)
-            counts: Counter[str] = Counter()
-            if run is not None:
-                counts.update(
-                    h.results[control.id].status for h in run.hosts.values() if control.id in h.results
-                )
-            evidence.controls.append(
-                ControlState(control.id, control.title, run.id if run else None, dict(counts))
-            )
+            if domain in control.references.get("care", ()):
+                evidence.controls.append(state(control.id))
         domains.append(evidence)
+    chosen = []
+    for objective in objectives or []:
+        ids = sorted({cid for p in objective.controls for cid in fnmatch.filter(catalog.controls, p)})
+        chosen.append(ObjectiveEvidence(objective.id, objective.label, [state(cid) for cid in ids]))
     restore_tests = history.backup_checks(limit=1)
-    return CareEvidence(domains, sorted(restore_tests, key=lambda c: c.backup_set))
+    return CareEvidence(domains, sorted(restore_tests, key=lambda c: c.backup_set), chosen)

@@ -449,15 +449,22 @@ def report_diff(before: str, after: str, fmt: str) -> None:
 @report.command("evidence")
 @click.option("--care", is_flag=True, required=True, help="The CaRE view (the only one so far).")
 @click.option("--inventory", metavar="PATH", help="Only runs of this inventory (as given to -i).")
+@click.option(
+    "--objectives",
+    type=click.Path(path_type=Path),
+    help="YAML naming your CaRE objectives (e.g. D2.01.D) and the controls that support each.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def report_evidence(care: bool, inventory: str | None, fmt: str) -> None:
+def report_evidence(care: bool, inventory: str | None, objectives: Path | None, fmt: str) -> None:
     """Per CaRE domain: the controls that support it, their state across the fleet, the last restore tests."""
-    from carehard.care_evidence import care_evidence
+    from carehard.care_evidence import care_evidence, load_objectives
     from carehard.display import care_tables
     from carehard.history import History
     from carehard.paths import history_path
 
-    evidence = care_evidence(History(history_path()), load_catalog(), inventory)
+    catalog = load_catalog()
+    chosen = load_objectives(objectives, catalog) if objectives is not None else None
+    evidence = care_evidence(History(history_path()), catalog, inventory, chosen)
     if fmt == "json":
         click.echo(json.dumps(evidence.as_dict(), indent=2, ensure_ascii=False))
         return

@@ -206,11 +206,13 @@ def diff_table(diff: RunDiff) -> Table:
 
 def care_tables(evidence: CareEvidence) -> list[Table]:
     tables = []
-    for domain in evidence.domains:
-        table = Table(title=f"CaRE: {domain.title}", title_justify="left", header_style="bold")
+    sections = [(f"CaRE objective {o.id}: {o.label}", o.controls) for o in evidence.objectives]
+    sections += [(f"CaRE: {d.title}", d.controls) for d in evidence.domains]
+    for title, controls in sections:
+        table = Table(title=title, title_justify="left", header_style="bold")
         for column in ("Control", "Title", "Run", "Pass", "Fail", "Other"):
             table.add_column(column, overflow="fold")
-        for c in domain.controls:
+        for c in controls:
             good = sum(c.counts.get(s, 0) for s in ("pass", "fixed", "waived"))
             bad = c.counts.get("fail", 0)
             other = sum(c.counts.values()) - good - bad

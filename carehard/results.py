@@ -19,6 +19,10 @@ DEFAULT_ASSERT_MSG = "All assertions passed"
 WAIVER_FACT = "carehard_waiver_state"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.DOTALL
+)
+_VAULT = re.compile(r"\$ANSIBLE_VAULT;[0-9.]+;[A-Z0-9]+(?:;[^\s]*)?(?:\s+[0-9a-f]+)*")
 _URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@\s/]+@")
 _SECRET = re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\S+)")
 
@@ -216,7 +220,10 @@ def count_statuses(hosts: Iterable[HostOutcome]) -> dict[str, int]:
 
 
 def redact(text: str) -> str:
-    """Remove values that look like secrets (key=value pairs named password, token...)."""
+    """Remove what looks like a secret: key=value pairs named password, token...; passwords in
+    URLs; private key blocks; ansible-vault data."""
+    text = _PRIVATE_KEY.sub("[private key removed]", text)
+    text = _VAULT.sub("[vault data removed]", text)
     text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}********@", text)
     return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}********", text)
 

@@ -329,8 +329,23 @@ def _span(seconds: Any) -> str:
     return f"{value / 60:.0f} min" if value < 7200 else f"{value / 3600:.1f} h"
 
 
+def _target_seconds(value: Any) -> float | None:
+    from carehard.durations import parse_duration
+    from carehard.errors import UsageError
+
+    try:
+        return float(parse_duration(str(value), "target")) if value else None
+    except UsageError:
+        return None
+
+
+def _over(measured: Any, target: float | None) -> bool:
+    return target is not None and measured is not None and float(measured) > target
+
+
 def _trend_view(entry: dict[str, Any]) -> dict[str, Any]:
     rows = []
+    rpo, rto = _target_seconds(entry.get("rpo")), _target_seconds(entry.get("rto"))
     for check in entry.get("checks") or []:
         throughput = check.get("throughput")
         rows.append(
@@ -343,9 +358,17 @@ def _trend_view(entry: dict[str, Any]) -> dict[str, Any]:
                 "restore": _span(check.get("restore_seconds")),
                 "throughput": f"{throughput / 1048576:.1f} MiB/s" if throughput else "—",
                 "full_restore": _span(check.get("rto_estimate_seconds")),
+                "age_over": _over(check.get("snapshot_age_seconds"), rpo),
+                "full_over": _over(check.get("rto_estimate_seconds"), rto),
             }
         )
-    return {"set": entry.get("set"), "rows": rows, "chart": _restore_chart(entry)}
+    return {
+        "set": entry.get("set"),
+        "rpo": entry.get("rpo"),
+        "rto": entry.get("rto"),
+        "rows": rows,
+        "chart": _restore_chart(entry),
+    }
 
 
 # --- Trend charts ---------------------------------------------------------------------------------

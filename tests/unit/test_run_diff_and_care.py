@@ -98,3 +98,28 @@ def test_care_view_takes_each_control_from_its_newest_run(tmp_path: Path) -> Non
     ]
     continuity = next(d for d in evidence.domains if d.domain == "continuity")
     assert {c.id for c in continuity.controls} >= {"BK-AGE-01", "BK-RST-01"}
+
+
+def test_objectives_from_the_establishment_s_file(tmp_path: Path) -> None:
+    from carehard.care_evidence import load_objectives
+    from carehard.errors import UsageError
+
+    catalog = load_catalog()
+    path = Path(__file__).parents[2] / "docs" / "care-objectives.example.yml"
+    objectives = load_objectives(path, catalog)
+    history = History(tmp_path / "history.db")
+    history.save(a_run("r", "2026-11-01T00:00:00+00:00", {"h1": {"RA-VND-01": "pass", "RA-KEY-01": "fail"}}))
+    evidence = care_evidence(history, catalog, objectives=objectives)
+    maint = next(o for o in evidence.objectives if o.id == "MAINT-01")
+    states = {c.id: c.counts for c in maint.controls}
+    assert states["RA-VND-01"] == {"pass": 1} and states["RA-KEY-01"] == {"fail": 1}
+    assert all(c.id.startswith(("RA-VND-", "RA-KEY-", "RA-SSH-")) for c in maint.controls)
+    assert evidence.as_dict()["objectives"][0]["id"] == "D2.01.D"
+    bad = tmp_path / "bad.yml"
+    bad.write_text("objectives:\n  - id: X\n    controls: [ZZ-NOPE-01]\n")
+    try:
+        load_objectives(bad, catalog)
+    except UsageError as exc:
+        assert "no control matches 'ZZ-NOPE-01'" in str(exc)
+    else:
+        raise AssertionError("an unknown control must be refused")
