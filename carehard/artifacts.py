@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from carehard import __version__
 from carehard.assess import exit_code_of
 from carehard.errors import UsageError
@@ -90,13 +92,9 @@ def _command(directory: Path) -> list[str]:
 
 
 def _extravars(directory: Path) -> dict[str, Any]:
-    for candidate in (directory.parent.parent / "env" / "extravars",):
-        try:
-            import yaml
-
-            data = yaml.safe_load(candidate.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict):
-            return data
-    return {}
+    """The extra variables of the run, from the private data dir (artifacts/<ident>/../../env)."""
+    try:
+        data = yaml.safe_load((directory.parent.parent / "env" / "extravars").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}

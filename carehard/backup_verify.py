@@ -16,14 +16,13 @@ from carehard.errors import UsageError
 from carehard.history import BackupCheck, History, RunRecord
 from carehard.paths import history_path
 from carehard.report import build_report, write_reports
-from carehard.report.trend import run_trend
+from carehard.report.trend import backup_set_trend, run_trend
 from carehard.results import HostOutcome, apply_waivers
 from carehard.run import PlaybookRun, new_run_id
 
 PLAYBOOK = "backup_verify.yml"
 FAMILY = "backup_verify"
-HOST_SUFFIX = ".backup"
-TREND_LENGTH = 30  # verifications per set in the report  # the playbook's host for set NAME is "NAME.backup"
+HOST_SUFFIX = ".backup"  # the playbook's host for set NAME is "NAME.backup"
 
 
 @dataclass(frozen=True)
@@ -104,8 +103,7 @@ def verify(
     checks = [check_of(run_id, record.finished, host) for host in hosts.values()]
     history.save(record)
     history.save_backup_checks(checks)
-    trend = [c for s in sets for c in history.backup_checks(s.name, limit=TREND_LENGTH)]
-    report = build_report(record, catalog, trend, run_trend(history, record))
+    report = build_report(record, catalog, backup_set_trend(history, record), run_trend(history, record))
     files = write_reports(report, options.output, options.formats)
     return VerifyResult(record, checks, files, record.exit_code)
 

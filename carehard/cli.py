@@ -189,13 +189,15 @@ def vendor() -> None:
     """Time-boxed vendor access: open a window through the bastion, close it, list windows."""
 
 
-def _inventory_option(required: bool) -> Callable[..., Any]:
+def _inventory_option(
+    required: bool, declaring: str = "carehard_vendors and carehard_bastions"
+) -> Callable[..., Any]:
     return click.option(
         "-i",
         "--inventory",
         type=click.Path(path_type=Path),
         required=required,
-        help="Ansible inventory declaring carehard_vendors and carehard_bastions.",
+        help=f"Ansible inventory declaring {declaring}.",
     )
 
 
@@ -293,18 +295,8 @@ def backup() -> None:
     """Offline backups: real restic restore tests against each application's RPO and RTO."""
 
 
-def _backup_inventory() -> Callable[..., Any]:
-    return click.option(
-        "-i",
-        "--inventory",
-        type=click.Path(path_type=Path),
-        required=True,
-        help="Ansible inventory declaring carehard_backup_sets.",
-    )
-
-
 @backup.command("verify")
-@_backup_inventory()
+@_inventory_option(required=True, declaring="carehard_backup_sets")
 @click.option("--set", "sets", multiple=True, metavar="NAME", help="Only this backup set (repeatable).")
 @click.option("--read-data", is_flag=True, help="Read every data pack in restic check, not the set's sample.")
 @click.option(
@@ -344,7 +336,7 @@ def backup_verify(
 
 
 @backup.command("canary")
-@_backup_inventory()
+@_inventory_option(required=True, declaring="carehard_backup_sets")
 @click.option("--set", "set_name", required=True, metavar="NAME", help="The backup set.")
 def backup_canary(inventory: Path, set_name: str) -> None:
     """Write the set's canary file (random content, time recorded) on its source host, before a backup."""

@@ -8,9 +8,7 @@ from typing import Any
 from carehard.errors import UsageError
 from carehard.history import BackupCheck, History, RunRecord
 from carehard.paths import history_path
-from carehard.report.trend import run_trend
-
-TREND_LENGTH = 30
+from carehard.report.trend import backup_set_trend, run_trend
 
 
 def load_history_run(run_id: str | None) -> RunRecord:
@@ -35,8 +33,5 @@ def load_run(
         return run_from_artifacts(artifacts), [], []
     run = load_history_run(run_id)
     history = History(history_path())
-    backups: list[BackupCheck] = []
-    if run.mode == "backup":
-        for name in run.selection.get("sets", []):
-            backups += [c for c in history.backup_checks(name) if c.checked_at <= run.finished][:TREND_LENGTH]
+    backups = backup_set_trend(history, run) if run.mode == "backup" else []
     return run, backups, run_trend(history, run)

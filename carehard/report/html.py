@@ -119,7 +119,7 @@ def pass_rate(counts: dict[str, int]) -> float | None:
     return good / total
 
 
-def _percent(rate: float | None) -> str:
+def percent(rate: float | None) -> str:
     if rate is None:
         return "n/a"
     # Never show 100 % while something is not compliant.
@@ -157,7 +157,7 @@ def _host_view(host: dict[str, Any], control_ids: list[str]) -> dict[str, Any]:
         "cells": cells,
         "spanning": not reachable and not by_control,
         "counts": dict(counts),
-        "rate": _percent(pass_rate(counts)),
+        "rate": percent(pass_rate(counts)),
         "problems": problems,
         "row_class": "down" if not reachable else ("" if problems else "ok"),
     }
@@ -216,7 +216,7 @@ def _control_views(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[
                     "care": refs.get("care") or [],
                 },
                 "counts": dict(counts),
-                "rate": _percent(pass_rate(counts)),
+                "rate": percent(pass_rate(counts)),
                 "problems": sum(counts.get(s, 0) for s in ("fail", "error", "unreachable")),
                 "groups": items,
             }
@@ -250,7 +250,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
                 "label": _family_label(family),
                 "controls": cvs,
                 "counts": dict(counts),
-                "rate": _percent(pass_rate(counts)),
+                "rate": percent(pass_rate(counts)),
                 "problems": sum(cv["problems"] for cv in cvs),
             }
         )
@@ -269,7 +269,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
                 "label": label,
                 "controls": len(cvs),
                 "counts": dict(counts),
-                "rate": _percent(pass_rate(counts)),
+                "rate": percent(pass_rate(counts)),
             }
         )
 
@@ -301,7 +301,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "meanings": STATUS_MEANINGS,
         "summary": summary,
         "total": total,
-        "rate": _percent(rate),
+        "rate": percent(rate),
         "rate_value": rate,
         "bar": [(s, summary[s] * 100 / total) for s in STATUSES if total and summary[s]],
         "controls": control_views,
@@ -493,7 +493,7 @@ def _run_trend_view(entries: list[Any]) -> dict[str, Any] | None:
     rows = []
     for i, (entry, rate, moment, mode) in enumerate(zip(runs, rates, moments, modes, strict=True)):
         this = " · this report" if i == len(runs) - 1 else ""
-        titles.append(f"{moment[2]} · {mode} · {_percent(rate)} · run {entry.get('run_id', '?')}{this}")
+        titles.append(f"{moment[2]} · {mode} · {percent(rate)} · run {entry.get('run_id', '?')}{this}")
         counts = entry.get("counts")
         counts = counts if isinstance(counts, dict) else {}
         rows.append(
@@ -501,7 +501,7 @@ def _run_trend_view(entries: list[Any]) -> dict[str, Any] | None:
                 "when": moment[2],
                 "mode": mode,
                 "run_id": str(entry.get("run_id", "")),
-                "rate": _percent(rate),
+                "rate": percent(rate),
                 "counts": {s: int(_number(counts.get(s)) or 0) for s in STATUSES},
             }
         )
@@ -509,14 +509,14 @@ def _run_trend_view(entries: list[Any]) -> dict[str, Any] | None:
     if known:
         (first, first_at), (last, last_at) = known[0], known[-1]
         summary = (
-            f"from {_percent(first)} on {first_at[0]} to {_percent(last)} on {last_at[0]}"
+            f"from {percent(first)} on {first_at[0]} to {percent(last)} on {last_at[0]}"
             if len(known) > 1
-            else f"{_percent(last)} on {last_at[0]}, the only run with a rate"
+            else f"{percent(last)} on {last_at[0]}, the only run with a rate"
         )
     else:
         summary = "no run had a result that counts"
     label = f"Compliance rate of the last {len(runs)} runs, oldest first: {summary}."
-    caption = f"This run: {_percent(rates[-1])}."
+    caption = f"This run: {percent(rates[-1])}."
     if rates[-1] is not None and len(known) > 1:
         before = known[-2]
         delta = (rates[-1] - before[0]) * 100

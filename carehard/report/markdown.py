@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from carehard.report.csv_report import host_results
-from carehard.report.html import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate
+from carehard.report.html import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate, percent
 
 MAX_HOSTS = 10
 MAX_PROBLEMS = 20
@@ -57,15 +57,6 @@ def _escape(match: re.Match[str], line: str) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _percent(rate: float | None) -> str:
-    if rate is None:
-        return "n/a"
-    value = rate * 100
-    if value < 100 and round(value, 1) >= 100:
-        return "99.9 %"
-    return f"{value:.1f} %".replace(".0 %", " %")
 
 
 def _when(value: Any) -> str:
@@ -117,7 +108,7 @@ def _summary(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[str]:
     down = sum(1 for h in hosts if not h["reachable"])
     controls = _count(len(report.get("controls") or []), "control")
     return [
-        f"- **Compliance: {_percent(pass_rate(summary))}** (pass + fixed + waived, over every result"
+        f"- **Compliance: {percent(pass_rate(summary))}** (pass + fixed + waived, over every result"
         " but not applicable)",
         f"- Results: {counts}",
         f"- {_count(len(hosts), 'host')} ({down} unreachable), {controls}",
@@ -150,7 +141,7 @@ def _hosts_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [heading, "", "| " + " | ".join(columns) + " |", "|---|---|" + "---:|" * len(STATUSES)]
     for row in shown:
         name = _text(row["name"], 60) + ("" if row["reachable"] else " (unreachable)")
-        cells = [name, _percent(pass_rate(row["counts"])), *(str(row["counts"][s]) for s in STATUSES)]
+        cells = [name, percent(pass_rate(row["counts"])), *(str(row["counts"][s]) for s in STATUSES)]
         lines.append("| " + " | ".join(cells) + " |")
     if rest:
         troubled = sum(1 for r in rest if r["problems"])

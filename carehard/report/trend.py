@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from carehard.history import History, RunRecord, RunSummary
+from carehard.history import BackupCheck, History, RunRecord, RunSummary
 
 TREND_LENGTH = 30
 
@@ -19,6 +19,15 @@ def run_trend(history: History, run: RunRecord, limit: int = TREND_LENGTH) -> li
         if s.inventory == inventory and (s.mode == "backup") == backup and s.started <= run.started
     ]
     return [_point(s) for s in reversed(chosen[:limit])]
+
+
+def backup_set_trend(history: History, run: RunRecord, limit: int = TREND_LENGTH) -> list[BackupCheck]:
+    """The verifications of the run's backup sets up to this run, newest first, `limit` per set."""
+    return [
+        check
+        for name in run.selection.get("sets", [])
+        for check in [c for c in history.backup_checks(name) if c.checked_at <= run.finished][:limit]
+    ]
 
 
 def _point(summary: RunSummary) -> dict[str, Any]:
