@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,13 +13,14 @@ from carehard import __version__
 from carehard.catalog import load_catalog
 from carehard.errors import UsageError
 from carehard.history import History, RunRecord
-from carehard.inventory import LOCAL, check_source, list_hosts, local_inventory
+from carehard.inventory import LOCAL, list_hosts, local_inventory
 from carehard.paths import history_path
 from carehard.report import build_report, warm_up, write_reports
 from carehard.report.trend import run_trend
 from carehard.results import HostOutcome, ResultFolder, apply_waivers, merge_verification
 from carehard.run import PlaybookRun, new_run_id, run_playbook
 from carehard.selection import Selection, select_controls
+from carehard.winrm import connection_overlay
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
 
@@ -55,7 +56,7 @@ def assess(
 ) -> AssessResult:
     catalog = load_catalog()
     controls = [c.id for c in select_controls(catalog, options.selection)]
-    inventory = _resolve_inventory(options)
+    inventory, host_vars = _resolve_inventory(options)
     _prepare_output(options.output)
 
     # What comes after the run (reports, history) gets ready while the playbook runs.
@@ -70,12 +71,13 @@ def assess(
         tags=controls,
         limit=options.selection.limit,
         extravars={"carehard_mode": options.mode, "carehard_level": options.selection.level},
+        host_vars=host_vars,
     )
     hosts, artifacts = play(run_id, run_id, request, controls, on_event, on_result)
     if not check_mode:
         reachable = [h.name for h in hosts.values() if h.reachable]
         if reachable:
-            verify = PlaybookRun(inventory, True, controls, ",".join(reachable), request.extravars)
+            verify = replace(request, check_mode=True, limit=",".join(reachable))
             verified, _ = play(run_id, f"{run_id}-verify", verify, controls, None, None)
             merge_verification(hosts, verified)
     apply_waivers(hosts.values())
@@ -156,22 +158,21 @@ def _why_no_host_ran(request: PlaybookRun, stdout: Path) -> str:
     return f"no host of the inventory is in a group carehard runs on (e.g. linux_workstations): see {stdout}"
 
 
-def _resolve_inventory(options: AssessOptions) -> Path | dict[str, Any]:
+def _resolve_inventory(options: AssessOptions) -> tuple[Path | dict[str, Any], dict[str, dict[str, Any]]]:
+    """The inventory to run on, and the host variables carehard adds to it (the WinRM connection
+    of Windows hosts), checked before any run: a setting that cannot work is a UsageError."""
     if options.inventory is None:
         if options.mode == "harden" and not options.allow_local:
             raise UsageError(
                 "harden without -i would change this machine: give -i INVENTORY, or --local to harden it"
             )
-        return local_inventory()
+        return local_inventory(), {}
+    hosts = list_hosts(options.inventory, options.selection.limit)
     if options.mode == "harden" and not options.allow_local:
-        hosts = list_hosts(options.inventory, options.selection.limit)
         local = [h.name for h in hosts if h.connection == "local"]
         if local:
             raise UsageError(f"host {local[0]} uses the local connection: pass --local to harden it")
-    else:
-        # ansible-playbook parses the inventory itself and fails on what it cannot parse.
-        check_source(options.inventory)
-    return options.inventory.resolve()
+    return options.inventory.resolve(), connection_overlay(hosts)
 
 
 def _warm_up(formats: tuple[str, ...]) -> None:

@@ -29,7 +29,9 @@ from typing import Any
 
 import paramiko
 
-from carehard.inventory import InventoryHost
+from carehard import winrm
+from carehard.errors import UsageError
+from carehard.inventory import WINDOWS_CONNECTIONS, InventoryHost
 from carehard.paths import ANSIBLE_ROOT
 
 # paramiko logs connection failures (with tracebacks) at ERROR: without a handler they would reach
@@ -61,7 +63,8 @@ Runner = Callable[[str, str | None], tuple[int, str, str]]
 @dataclass(frozen=True)
 class Problem:
     host: str  # inventory host name, or "local" for this machine
-    check: str  # reachable, host-key, auth, python3, become, winrm-port, ansible-core, collection, restic
+    # reachable, host-key, auth, python3, become, winrm-auth, winrm-port, ansible-core, collection, restic
+    check: str
     message: str  # one line: what is wrong and the fix, naming the host
     warning: bool = False  # worth knowing, but does not stop a run (e.g. restic missing here)
 
@@ -238,7 +241,7 @@ def _check_host(host: InventoryHost, timeout: float) -> list[Problem]:
             label = _label(host)
             if host.connection == "local":
                 _check_local_host(host, timeout)
-            elif host.connection in ("winrm", "psrp"):
+            elif host.connection in WINDOWS_CONNECTIONS:
                 _check_winrm(host, timeout)
             else:
                 _check_ssh(host, timeout)
@@ -256,7 +259,12 @@ def _label(host: InventoryHost) -> str:
     return f"{host.name} ({address}:{_port(host)})"
 
 
-def _port(host: InventoryHost) -> int:
+def _port(host: InventoryHost) -> int | str:
+    if host.connection in WINDOWS_CONNECTIONS:
+        try:
+            return host.port
+        except (TypeError, ValueError):  # a template: only Ansible can evaluate it
+            return "?"
     for name in ("ansible_port", "ansible_ssh_port"):
         if host.vars.get(name) not in (None, ""):
             return int(host.vars[name])
@@ -296,8 +304,22 @@ def _local_runner(timeout: float) -> Runner:
 
 
 def _check_winrm(host: InventoryHost, timeout: float) -> None:
-    port = _port(host)
-    https = str(host.vars.get("ansible_winrm_scheme") or ("http" if port == 5985 else "https")) == "https"
+    with _step("winrm-auth"):
+        # The settings carehard runs the host with (transport, scheme, port), and what they need here.
+        try:
+            settings = winrm.connection_vars(host)
+        except winrm.WinRMSettingError as exc:
+            raise _Fail("winrm-auth", exc.detail) from None
+        except UsageError as exc:
+            raise _Fail("winrm-auth", str(exc)) from None
+    scheme, port = winrm.endpoint(settings)
+    if port is None:
+        raise _Fail(
+            "winrm-port",
+            "the WinRM port or scheme is a template doctor cannot evaluate: "
+            "give ansible_port (and ansible_winrm_scheme) as plain values to check it",
+        )
+    https = scheme != "http"
     listener = "HTTPS" if https else "HTTP"
     fix = (
         f"enable the WinRM {listener} listener on the host "
@@ -324,11 +346,6 @@ def _check_winrm(host: InventoryHost, timeout: float) -> None:
                 "winrm-port",
                 f"WinRM port {port} unreachable: {_describe(exc)}: check address and network, then {fix}",
             ) from None
-    if host.connection == "psrp" and importlib.util.find_spec("pypsrp") is None:
-        raise _Fail(
-            "winrm-port",
-            f"psrp connection needs the pypsrp Python package here: `{sys.executable} -m pip install pypsrp`",
-        )
 
 
 # --- SSH -------------------------------------------------------------------------------------------

@@ -15,6 +15,16 @@ import yaml
 from carehard.errors import UsageError
 
 LOCAL = "local"
+# Windows hosts: this group is reached over WinRM unless a host names its own ansible_connection.
+WINDOWS_GROUP = "windows_workstations"
+WINDOWS_CONNECTIONS = ("winrm", "psrp")
+# Where Ansible's winrm and psrp connection plugins read the port (the last one set wins) and the
+# scheme (http on port 5985, https anywhere else when unset). carehard.winrm builds on these.
+WINDOWS_PORT_VARS = {
+    "winrm": ("ansible_port", "ansible_winrm_port"),
+    "psrp": ("ansible_port", "ansible_psrp_port"),
+}
+WINDOWS_SCHEME_VAR = {"winrm": "ansible_winrm_scheme", "psrp": "ansible_psrp_protocol"}
 
 
 @dataclass(frozen=True)
@@ -29,12 +39,24 @@ class InventoryHost:
 
     @property
     def connection(self) -> str:
-        return str(self.vars.get("ansible_connection", "ssh"))
+        explicit = self.vars.get("ansible_connection")
+        if explicit not in (None, ""):
+            return str(explicit).removeprefix("ansible.builtin.")
+        return "winrm" if WINDOWS_GROUP in self.groups else "ssh"
 
     @property
     def port(self) -> int:
-        default = 5986 if self.connection in ("winrm", "psrp") else 22
-        return int(self.vars.get("ansible_port", default))
+        connection = self.connection
+        if connection not in WINDOWS_CONNECTIONS:
+            return int(self.vars.get("ansible_port", 22))
+        port = None
+        for name in WINDOWS_PORT_VARS[connection]:
+            if self.vars.get(name) not in (None, ""):
+                port = self.vars[name]
+        if port is not None:
+            return int(port)
+        scheme = str(self.vars.get(WINDOWS_SCHEME_VAR[connection]) or "https").lower()
+        return 5985 if scheme == "http" else 5986
 
 
 def local_inventory() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import ansible_runner
+import yaml
 
 from carehard.paths import ANSIBLE_ROOT, runs_dir
 
@@ -34,6 +36,8 @@ class PlaybookRun:
     limit: str | None = None
     extravars: Mapping[str, Any] = field(default_factory=dict)
     playbook: str = SITE_PLAYBOOK
+    # Per-host variables carehard adds to the inventory (e.g. the WinRM connection of Windows hosts).
+    host_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,15 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
         on_event(event)
         return True
 
-    inventory: str | dict[str, Any]
-    inventory = str(request.inventory) if isinstance(request.inventory, Path) else request.inventory
+    inventory: str | list[str] | dict[str, Any]
+    if isinstance(request.inventory, dict):
+        inventory = _merged_host_vars(request.inventory, request.host_vars)
+    elif request.host_vars:
+        # ansible-runner turns a list of sources into one -i per source; later sources win for
+        # the same host variable, and the user's own group_vars/host_vars files still apply.
+        inventory = [str(request.inventory), str(_write_host_vars(private, ident, request.host_vars))]
+    else:
+        inventory = str(request.inventory)
     envvars = _ansible_environment()
     with _interruptible() as interrupted, _scrubbed_command_file(private / "artifacts" / ident, envvars):
         runner = ansible_runner.run(
@@ -87,6 +98,52 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
     if interrupted.is_set():
         raise KeyboardInterrupt
     return RunnerOutcome(str(runner.status), int(runner.rc), private / "artifacts" / ident)
+
+
+def _write_host_vars(private: Path, ident: str, host_vars: Mapping[str, Mapping[str, Any]]) -> Path:
+    """The added host variables as a YAML inventory source of their own, kept with the run."""
+    path = private / f"{ident}.hostvars.yml"
+    body = {"all": {"hosts": {name: dict(values) for name, values in host_vars.items()}}}
+    text = "# Host variables carehard added to the inventory for this run.\n" + yaml.safe_dump(
+        body, default_flow_style=False, sort_keys=True
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
+    return path
+
+
+def _merged_host_vars(
+    inventory: dict[str, Any], host_vars: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A copy of a dict inventory with the added variables on each host, wherever it is declared."""
+    if not host_vars:
+        return inventory
+    merged = copy.deepcopy(inventory)
+    found: set[str] = set()
+
+    def visit(group: Any) -> None:
+        if not isinstance(group, dict):
+            return
+        hosts = group.get("hosts")
+        if isinstance(hosts, dict):
+            for name in hosts:
+                if name in host_vars:
+                    hosts[name] = {**(hosts[name] or {}), **host_vars[name]}
+                    found.add(name)
+        children = group.get("children")
+        if isinstance(children, dict):
+            for child in children.values():
+                visit(child)
+
+    for group in merged.values():
+        visit(group)
+    missing = {name: dict(values) for name, values in host_vars.items() if name not in found}
+    if missing:
+        everyone = merged.setdefault("all", {})
+        everyone.setdefault("hosts", {}).update(missing)
+    return merged
 
 
 @contextmanager

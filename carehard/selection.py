@@ -11,7 +11,7 @@ from carehard.errors import UsageError
 DEFAULT_LEVEL = 2
 
 # Families `audit` and `harden` run; backup_verify runs with `carehard backup verify`.
-AUDIT_FAMILIES = ("workstation_linux", "remote_access")
+AUDIT_FAMILIES = ("workstation_linux", "workstation_windows", "remote_access")
 COMMAND_OF_FAMILY = {"backup_verify": "carehard backup verify"}
 # Families whose role exists: a catalog entry of another family is listed but never run.
 IMPLEMENTED_FAMILIES = (*AUDIT_FAMILIES, *COMMAND_OF_FAMILY)

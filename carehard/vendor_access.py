@@ -13,6 +13,7 @@ from carehard.paths import history_path
 from carehard.results import ResultFolder
 from carehard.run import PlaybookRun, new_run_id, run_playbook
 from carehard.vendors import Window, iso
+from carehard.winrm import connection_overlay
 
 WINDOW_PLAYBOOK = "vendor_window.yml"
 
@@ -27,7 +28,10 @@ class WindowOutcome:
 
 
 def apply_window(inventory: Path, window: Window) -> WindowOutcome:
-    """Run the window on every host, then record it for the hosts where it took."""
+    """Run the window on every host, then record it for the hosts where it took.
+
+    The hosts come from the inventory as Ansible lists them (vendors.plan_window); the WinRM
+    connection of the Windows ones is checked, and completed, before anything runs."""
     run_id = new_run_id()
     request = PlaybookRun(
         inventory=inventory.resolve(),
@@ -36,6 +40,7 @@ def apply_window(inventory: Path, window: Window) -> WindowOutcome:
         limit=",".join(h.name for h in window.hosts),
         extravars=window.extravars(),
         playbook=WINDOW_PLAYBOOK,
+        host_vars=connection_overlay(window.hosts),
     )
     folder = ResultFolder(check_mode=False, controls=[])
 

@@ -41,7 +41,9 @@ def test_playbooks_pass_syntax_check(playbook: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("family", ["workstation_linux", "remote_access", "backup_verify"])
+@pytest.mark.parametrize(
+    "family", ["workstation_linux", "workstation_windows", "remote_access", "backup_verify"]
+)
 def test_every_control_has_a_toggle(family: str) -> None:
     """`workstation_linux_wl_ssh_01: true` and so on: a site can switch any control off."""
     from carehard.catalog import load_catalog
