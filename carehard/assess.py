@@ -12,17 +12,20 @@ from typing import Any
 from carehard import __version__
 from carehard.catalog import load_catalog
 from carehard.errors import UsageError
+from carehard.fleet import report_extras
 from carehard.history import History, RunRecord
 from carehard.inventory import LOCAL, list_hosts, local_inventory
 from carehard.paths import history_path
 from carehard.report import build_report, warm_up, write_reports
 from carehard.report.trend import run_trend
 from carehard.results import HostOutcome, ResultFolder, apply_waivers, merge_verification
-from carehard.run import PlaybookRun, new_run_id, run_playbook
+from carehard.run import SITE_PLAYBOOK, PlaybookRun, new_run_id, run_playbook
 from carehard.selection import Selection, select_controls
 from carehard.winrm import connection_overlay
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
+# Modes that run in check mode (change nothing): `facts` collects the fleet inventory read-only.
+CHECK_MODES = ("audit", "facts")
 
 EventObserver = Callable[[Mapping[str, Any]], None]
 ResultObserver = Callable[[str, str | None], None]
@@ -34,12 +37,13 @@ class RunBroken(Exception):
 
 @dataclass(frozen=True)
 class AssessOptions:
-    mode: str  # "audit" or "harden"
+    mode: str  # "audit", "harden" or "facts"
     inventory: Path | None  # None: the local machine
     selection: Selection
     output: Path
-    formats: tuple[str, ...]
+    formats: tuple[str, ...]  # none: no report written
     allow_local: bool = False
+    playbook: str = SITE_PLAYBOOK
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,15 @@ def assess(
     catalog = load_catalog()
     controls = [c.id for c in select_controls(catalog, options.selection)]
     inventory, host_vars = _resolve_inventory(options)
-    _prepare_output(options.output)
+    if options.formats:
+        _prepare_output(options.output)
 
     # What comes after the run (reports, history) gets ready while the playbook runs.
     warm = threading.Thread(target=_warm_up, args=(options.formats,), daemon=True)
     warm.start()
     run_id = new_run_id()
     started = _now()
-    check_mode = options.mode == "audit"
+    check_mode = options.mode in CHECK_MODES
     request = PlaybookRun(
         inventory=inventory,
         check_mode=check_mode,
@@ -72,6 +77,7 @@ def assess(
         limit=options.selection.limit,
         extravars={"carehard_mode": options.mode, "carehard_level": options.selection.level},
         host_vars=host_vars,
+        playbook=options.playbook,
     )
     hosts, artifacts = play(run_id, run_id, request, controls, on_event, on_result)
     if not check_mode:
@@ -103,8 +109,13 @@ def assess(
     )
     history = History(history_path())
     history.save(record)
-    report = build_report(record, catalog, trend=run_trend(history, record))
-    files = write_reports(report, options.output, options.formats)
+    files: list[Path] = []
+    if options.formats:
+        fleet, exposure = report_extras(history, record)
+        report = build_report(
+            record, catalog, trend=run_trend(history, record), fleet=fleet, exposure=exposure
+        )
+        files = write_reports(report, options.output, options.formats)
     return AssessResult(record, files, record.exit_code)
 
 

@@ -91,24 +91,29 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="1 minimal, 2 intermediary, 3 enhanced (ANSSI levels).",
         ),
-        click.option(
-            "--output",
-            type=click.Path(path_type=Path),
-            default=Path("carehard-report"),
-            show_default=True,
-            help="Directory for the reports.",
-        ),
-        click.option(
-            "--format",
-            "formats",
-            default="json,html",
-            show_default=True,
-            help="Report formats, comma list of json, html, junit, csv, md.",
-        ),
     ]
+    command = _report_options(command)
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--output DIR and --format LIST, as every command that writes reports takes them."""
+    command = click.option(
+        "--format",
+        "formats",
+        default="json,html",
+        show_default=True,
+        help="Report formats, comma list of json, html, junit, csv, md.",
+    )(command)
+    return click.option(
+        "--output",
+        type=click.Path(path_type=Path),
+        default=Path("carehard-report"),
+        show_default=True,
+        help="Directory for the reports.",
+    )(command)
 
 
 @cli.command()
@@ -182,6 +187,76 @@ def doctor(inventory: Path | None, limit: str | None) -> None:
         sys.exit(1)
     if not problems:
         click.echo("no problem found")
+
+
+@cli.command()
+@click.option(
+    "-i",
+    "--inventory",
+    type=click.Path(path_type=Path),
+    help="Ansible inventory file or directory. Without it: the local machine.",
+)
+@click.option("--limit", metavar="PATTERN", help="Only hosts matching this Ansible pattern.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the CSV or JSON to this file (replaced whole; CSV with a byte order mark for Excel).",
+)
+@click.option(
+    "--from-history", is_flag=True, help="Print each host's newest facts from the history; run nothing."
+)
+def facts(
+    inventory: Path | None, limit: str | None, fmt: str, output: Path | None, from_history: bool
+) -> None:
+    """The fleet inventory, one row per host: system and end of support, pending security updates,
+    exposed services, reachability from the last exposure scan, detection agents, administrators,
+    disk encryption, domain, time sync: the cartography a CaRE file asks for (CSV for spreadsheets).
+
+    Collects the facts read-only (check mode) on the inventory's hosts, or on this machine without
+    -i, and records the run. Exits 0, 1 when a fleet control failed, 3 when a host was unreachable.
+    """
+    from carehard import fleet
+
+    if output is not None and fmt == "table":
+        raise UsageError("--output writes CSV or JSON: give --format csv or --format json")
+    run = None
+    if from_history:
+        rows = fleet.stored_rows(inventory, limit)
+    else:
+        if err.is_terminal:
+            with RunProgress(err, "facts", fleet.facts_controls()) as progress:
+                result = fleet.collect(inventory, limit, progress.task_started, progress.result)
+        else:
+            result = fleet.collect(inventory, limit)
+        run = result.run
+        rows = fleet.collected_rows(run)
+    if fmt == "table":
+        from carehard.display import findings_table
+
+        if rows:
+            out.print(fleet.fleet_table(rows))
+        else:
+            out.print("no fleet facts in the history yet: run carehard facts")
+        findings = findings_table(run) if run is not None else None
+        if findings is not None:
+            out.print(findings)
+    else:
+        text = fleet.render_json(rows) if fmt == "json" else fleet.render_csv(rows, bom=output is not None)
+        if output is not None:
+            fleet.write_atomic(output, text)
+            err.print(f"facts: {output}", markup=False, highlight=False)
+        else:
+            click.echo(text, nl=False)
+    if run is not None:
+        err.print(
+            f"carehard facts: run {run.id}, {len(run.hosts)} host(s), exit code {run.exit_code}",
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(run.exit_code)
 
 
 @cli.group()
@@ -299,16 +374,7 @@ def backup() -> None:
 @_inventory_option(required=True, declaring="carehard_backup_sets")
 @click.option("--set", "sets", multiple=True, metavar="NAME", help="Only this backup set (repeatable).")
 @click.option("--read-data", is_flag=True, help="Read every data pack in restic check, not the set's sample.")
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    default=Path("carehard-report"),
-    show_default=True,
-    help="Directory for the reports.",
-)
-@click.option(
-    "--format", "formats", default="json,html", show_default=True, help="json, html, junit, csv, md."
-)
+@_report_options
 def backup_verify(
     inventory: Path, sets: tuple[str, ...], read_data: bool, output: Path, formats: str
 ) -> None:
@@ -384,16 +450,7 @@ def backup_history(set_name: str | None, last: int, fmt: str) -> None:
     type=click.Path(path_type=Path),
     help="An ansible-runner artifacts directory (AWX, ansible-navigator, ansible-runner).",
 )
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    default=Path("carehard-report"),
-    show_default=True,
-    help="Directory for the reports.",
-)
-@click.option(
-    "--format", "formats", default="json,html", show_default=True, help="json, html, junit, csv, md."
-)
+@_report_options
 @click.pass_context
 def report(
     ctx: click.Context, run_id: str | None, last: bool, artifacts: Path | None, output: Path, formats: str
@@ -407,11 +464,14 @@ def report(
     if sum(bool(x) for x in (run_id, last, artifacts)) > 1:
         raise UsageError("give one of --run, --last and --artifacts")
     chosen = tuple(parse_formats(formats))
-    run, backups, trend = load_run(run_id, artifacts)
-    files = write_reports(build_report(run, load_catalog(), backups, trend), output, chosen)
+    source = load_run(run_id, artifacts)
+    report = build_report(
+        source.run, load_catalog(), source.backups, source.trend, fleet=source.fleet, exposure=source.exposure
+    )
+    files = write_reports(report, output, chosen)
     from carehard.display import run_summary
 
-    out.print(run_summary(run))
+    out.print(run_summary(source.run))
     for path in files:
         out.print(f"report: {path}")
 
@@ -486,6 +546,76 @@ def runs_list(last: int, fmt: str) -> None:
         out.print("no run in the history yet")
         return
     out.print(runs_table(summaries))
+
+
+@cli.group()
+def exposure() -> None:
+    """What the network really exposes: the ports of the inventory's hosts reachable from one of them."""
+
+
+@exposure.command("scan")
+@_inventory_option(required=True, declaring="the hosts, and carehard_exposure_allowed per group")
+@click.option("--from", "vantage", required=True, metavar="HOST", help="The inventory host to probe from.")
+@click.option("--ports", metavar="PORTS", help="TCP ports, e.g. 22,3389,5900-5903 (default: sensitive ones).")
+@click.option("--limit", metavar="PATTERN", help="Only the inventory hosts matching this Ansible pattern.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 60),
+    default=3.0,
+    show_default=True,
+    help="Seconds one port may take to answer.",
+)
+@click.option(
+    "--rate", type=click.IntRange(1, 10000), default=100, show_default=True, help="Connections per second."
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "nmap", "connect"]),
+    default="auto",
+    show_default=True,
+    help="nmap when the vantage host has it (auto), or carehard's own TCP connections.",
+)
+@_report_options
+def exposure_scan(
+    inventory: Path,
+    vantage: str,
+    ports: str | None,
+    limit: str | None,
+    timeout: float,
+    rate: int,
+    method: str,
+    output: Path,
+    formats: str,
+) -> None:
+    """From HOST, probe the TCP ports of the other inventory hosts (never anything else) and compare
+    what answers with each host's carehard_exposure_allowed (control EX-NET-01).
+
+    Exits 0 when nothing disallowed is reachable, 1 when something is, 3 when the vantage host or
+    its probe broke.
+    """
+    from carehard.exposure import ScanOptions, parse_ports, plan_scan, run_scan, verdict_lines
+
+    options = ScanOptions(
+        inventory, vantage, parse_ports(ports), limit, timeout, rate, method, output,
+        tuple(parse_formats(formats)),
+    )  # fmt: skip
+    plan = plan_scan(options)
+    for name, why in plan.skipped:
+        err.print(f"carehard: {name} not scanned: {why}", markup=False, highlight=False, soft_wrap=True)
+    err.print(
+        f"scanning {len(plan.targets)} hosts x {len(options.ports)} TCP ports from {plan.vantage.name}"
+        f" (at most {rate}/s, within {plan.bound:g} s)",
+        markup=False,
+        highlight=False,
+    )
+    result = run_scan(plan)
+    for line in verdict_lines(result.run):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if result.problem:
+        err.print(f"carehard: error: {result.problem}", markup=False, highlight=False, soft_wrap=True)
+    for path in result.report_files:
+        out.print(f"report: {path}", markup=False, highlight=False)
+    sys.exit(result.exit_code)
 
 
 def main() -> None:

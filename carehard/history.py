@@ -166,6 +166,18 @@ class RunSummary:
         return good / counted if counted else None
 
 
+@dataclass(frozen=True)
+class HostFacts:
+    """One host's row in one run: the facts that run recorded for it (`History.newest_host_facts`)."""
+
+    host: str
+    run_id: str
+    mode: str
+    started: str
+    reachable: bool
+    facts: dict[str, Any]
+
+
 @dataclass
 class RunRecord:
     id: str
@@ -292,6 +304,33 @@ class History:
         with self._connect() as db:
             row = db.execute("SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1").fetchone()
             return str(row[0]) if row else None
+
+    def newest_host_facts(
+        self, mode: str | None = None, holding: str | None = None, until: str | None = None
+    ) -> dict[str, HostFacts]:
+        """Per host, its row in the newest run (of this `mode`; whose facts hold the key `holding`;
+        started at or before `until`), by host name."""
+        if not self.path.exists():
+            return {}
+        if holding is not None and not holding.isidentifier():
+            raise ValueError(f"not a fact key: {holding!r}")
+        path = None if holding is None else f"$.{holding}"
+        query = (
+            "SELECT name, run_id, mode, started, reachable, facts FROM ("
+            " SELECT h.name, h.run_id, r.mode, r.started, h.reachable, h.facts, ROW_NUMBER() OVER"
+            " (PARTITION BY h.name ORDER BY r.started DESC, r.id DESC) AS newest"
+            " FROM hosts h JOIN runs r ON r.id = h.run_id"
+            " WHERE (?1 IS NULL OR r.mode = ?1) AND (?2 IS NULL OR r.started <= ?2)"
+            # instr first: a cheap look for the key before JSON parses each row's facts
+            " AND (?3 IS NULL OR (instr(h.facts, ?4) > 0 AND json_extract(h.facts, ?3) IS NOT NULL))"
+            ") WHERE newest = 1 ORDER BY name"
+        )
+        with self._connect() as db:
+            rows = db.execute(query, (mode, until, path, f'"{holding}"')).fetchall()
+        return {
+            name: HostFacts(name, run_id, run_mode, started, bool(reachable), json.loads(facts))
+            for name, run_id, run_mode, started, reachable, facts in rows
+        }
 
     def open_windows(self, records: list[WindowRecord]) -> None:
         """Record new windows; a window still open for the same vendor and host is replaced (closed now)."""

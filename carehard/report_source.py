@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +24,29 @@ def load_history_run(run_id: str | None) -> RunRecord:
     return run
 
 
-def load_run(
-    run_id: str | None, artifacts: Path | None
-) -> tuple[RunRecord, list[BackupCheck], list[dict[str, Any]]]:
-    """The run, its sets' trend (backup runs) and its pass-rate trend (history runs)."""
+@dataclass(frozen=True)
+class ReportSource:
+    run: RunRecord
+    backups: list[BackupCheck] = field(default_factory=list)
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    fleet: list[dict[str, Any]] | None = None
+    exposure: dict[str, Any] | None = None
+
+
+def load_run(run_id: str | None, artifacts: Path | None) -> ReportSource:
+    """The run, its sets' trend (backup runs), its pass-rate trend, its fleet rows and exposure map:
+    from the history, or from artifacts alone (whose facts give the fleet rows)."""
     if artifacts is not None:
         from carehard.artifacts import run_from_artifacts
+        from carehard.fleet import artifacts_extras
 
-        return run_from_artifacts(artifacts), [], []
+        run = run_from_artifacts(artifacts)
+        fleet, exposure = artifacts_extras(run)
+        return ReportSource(run, fleet=fleet, exposure=exposure)
+    from carehard.fleet import report_extras
+
     run = load_history_run(run_id)
     history = History(history_path())
     backups = backup_set_trend(history, run) if run.mode == "backup" else []
-    return run, backups, run_trend(history, run)
+    fleet, exposure = report_extras(history, run)
+    return ReportSource(run, backups, run_trend(history, run), fleet, exposure)

@@ -17,6 +17,8 @@ CHECK_ACTIONS = {"assert", "ansible.builtin.assert", "fail", "ansible.builtin.fa
 FACT_ACTIONS = {"gather_facts", "ansible.builtin.gather_facts", "setup", "ansible.builtin.setup"}
 DEFAULT_ASSERT_MSG = "All assertions passed"
 WAIVER_FACT = "carehard_waiver_state"
+# The fleet facts document compliance_facts records (docs/fleet-facts.md), kept as facts["fleet"].
+FLEET_FACT = "carehard_fleet_facts"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
 _PRIVATE_KEY = re.compile(
@@ -90,6 +92,9 @@ class ResultFolder:
             host.facts.update(_fact_summary(res.get("ansible_facts") or {}))
         if kind == "runner_on_ok" and WAIVER_FACT in (res.get("ansible_facts") or {}):
             host.waivers = _waivers(res["ansible_facts"][WAIVER_FACT])
+        fleet = (res.get("ansible_facts") or {}).get(FLEET_FACT)
+        if kind == "runner_on_ok" and isinstance(fleet, dict):
+            host.facts["fleet"] = fleet
         measures = res.get("measures")
         if kind == "runner_on_ok" and isinstance(measures, dict) and measures.get("role"):
             host.measures[str(measures["role"])] = measures

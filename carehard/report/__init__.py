@@ -62,8 +62,11 @@ def build_report(
     catalog: Catalog,
     backups: Sequence[BackupCheck] | None = None,
     trend: Sequence[dict[str, Any]] | None = None,
+    fleet: Sequence[dict[str, Any]] | None = None,
+    exposure: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history."""
+    """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history;
+    with `fleet` and `exposure` (carehard.fleet.report_extras), the inventory rows and exposure map."""
     controls = []
     for cid in run.controls:
         if cid in catalog:
@@ -107,6 +110,10 @@ def build_report(
         report["backups"] = backup_trend(backups, run)
     if trend:
         report["trend"] = list(trend)
+    if fleet:
+        report["fleet"] = [dict(row) for row in fleet]
+    if exposure and exposure.get("hosts") and exposure.get("ports"):
+        report["exposure"] = dict(exposure)
     return report
 
 

@@ -9,14 +9,23 @@ from carehard.history import BackupCheck, History, RunRecord, RunSummary
 TREND_LENGTH = 30
 
 
+# Runs of these modes have a trend of their own; audit and harden runs share one.
+OWN_TREND_MODES = ("backup", "facts", "exposure")
+
+
+def trend_kind(mode: str) -> str:
+    return mode if mode in OWN_TREND_MODES else "assess"
+
+
 def run_trend(history: History, run: RunRecord, limit: int = TREND_LENGTH) -> list[dict[str, Any]]:
-    """Runs of the same inventory and kind (backup or audit/harden) up to this one, oldest first."""
-    backup = run.mode == "backup"
+    """Runs of the same inventory and kind (backup, facts, exposure, or audit/harden) up to this one,
+    oldest first."""
+    kind = trend_kind(run.mode)
     inventory = str(run.selection.get("inventory", ""))
     chosen = [
         s
         for s in history.runs()
-        if s.inventory == inventory and (s.mode == "backup") == backup and s.started <= run.started
+        if s.inventory == inventory and trend_kind(s.mode) == kind and s.started <= run.started
     ]
     return [_point(s) for s in reversed(chosen[:limit])]
 

@@ -42,7 +42,8 @@ def test_playbooks_pass_syntax_check(playbook: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "family", ["workstation_linux", "workstation_windows", "remote_access", "backup_verify"]
+    "family",
+    ["workstation_linux", "workstation_windows", "remote_access", "backup_verify", "compliance_facts"],
 )
 def test_every_control_has_a_toggle(family: str) -> None:
     """`workstation_linux_wl_ssh_01: true` and so on: a site can switch any control off."""

@@ -10,29 +10,19 @@ checks cannot: a template that breaks on real data, an evidence text that says n
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
 import pytest
 import yaml
 
 from carehard.catalog import load_catalog
-from carehard.results import ControlResult, ResultFolder
+from carehard.results import ControlResult
+from tests.unit.replay import run_replay
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles" / "workstation_windows"
-PROBES = ("ansible.windows.win_shell", "ansible.windows.win_command")
-FIXES = (
-    "ansible.windows.win_regedit",
-    "ansible.windows.win_powershell",
-    "ansible.windows.win_firewall",
-    "ansible.windows.win_optional_feature",
-    "ansible.windows.win_feature",
-)
 MACHINE = "S-1-5-21-3623811015-3361044348-30300820"
 AUDIT_HEADER = (
     "Machine Name,Policy Target,Subsystem,Subcategory,Subcategory GUID,Inclusion Setting,Exclusion Setting"
@@ -299,86 +289,22 @@ HARDENED = {
 }
 
 
-def replay(items: Any, samples: Mapping[str, str]) -> list[Any]:
-    """The task list with each probe replaced by its recorded output and the fixes left out."""
-    out: list[Any] = []
-    for task in items or []:
-        task = dict(task)
-        if "block" in task:
-            task["block"] = replay(task["block"], samples)
-        elif any(key in task for key in PROBES):
-            register = task["register"]
-            out.append(
-                {
-                    "name": f"Recorded output of {register}",
-                    "ansible.builtin.set_fact": {register: {"stdout": samples.get(register, ""), "rc": 0}},
-                    **({"when": task["when"]} if "when" in task else {}),
-                }
-            )
-            continue
-        elif any(key in task for key in FIXES) or (
-            "ansible.builtin.include_tasks" in task
-            and task["ansible.builtin.include_tasks"]["file"] == "settings_fix.yml"
-        ):
-            continue
-        out.append(task)
-    return out
-
-
 def run_checks(
     tmp_path: Path, samples: Mapping[str, str], extra_vars: Mapping[str, Any] | None = None
 ) -> dict[str, ControlResult]:
-    tasks = tmp_path / "tasks"
-    tasks.mkdir()
-    for path in sorted((ROLE / "tasks").glob("*.yml")):
-        if path.name in ("main.yml", "settings_fix.yml"):
-            continue
-        body = yaml.safe_load(path.read_text(encoding="utf-8"))
-        (tasks / path.name).write_text(
-            yaml.safe_dump(replay(body, samples), sort_keys=False), encoding="utf-8"
-        )
-    imports = [
-        {"name": f"Checks of {p.stem}", "ansible.builtin.import_tasks": str(tasks / p.name)}
-        for p in sorted(tasks.glob("*.yml"))
-        if p.name != "settings_check.yml"
-    ]
-    play = [
-        {
-            "name": "Replay the workstation_windows checks",
-            "hosts": "localhost",
-            "gather_facts": False,
-            "vars_files": [str(ROLE / "defaults" / "main.yml"), str(ROLE / "vars" / "main.yml")],
-            "tasks": imports,
-        }
-    ]
-    playbook = tmp_path / "replay.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
-    controls = ww_controls()
-    folder = ResultFolder(True, controls)
-    (tmp_path / "runner").mkdir()
-    runner = ansible_runner.run(
-        private_data_dir=str(tmp_path / "runner"),
-        playbook=str(playbook),
-        inventory={
-            "all": {
-                "hosts": {
-                    "localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-                }
-            }
-        },
-        cmdline="--check",
-        extravars=dict(extra_vars or {}),
-        envvars={
-            "ANSIBLE_FILTER_PLUGINS": str(ROLE / "filter_plugins"),
-            "ANSIBLE_NOCOLOR": "1",
-            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
-        },
-        event_handler=lambda event: bool(folder.feed(event)) or True,
-        quiet=True,
+    files = sorted(
+        p.name for p in (ROLE / "tasks").glob("*.yml") if p.name not in ("main.yml", "settings_fix.yml")
     )
-    host = folder.outcomes().get("localhost")
-    assert host is not None, f"the replay ran on no host (status {runner.status})"
-    assert not host.errors, host.errors
+    host = run_replay(
+        tmp_path,
+        ROLE,
+        samples,
+        ww_controls(),
+        entry_files=[name for name in files if name != "settings_check.yml"],
+        copied_files=["settings_check.yml"],
+        dropped_includes=["settings_fix.yml"],
+        extra_vars=extra_vars,
+    )
     return host.results
 
 

@@ -1,0 +1,29 @@
+# compliance_facts (IV-*, EX-SVC-01): what a fleet inventory must reveal.
+set -e
+# EX-SVC-01: a VNC-like listener on every address (fails), a database on loopback only (not
+# exposed), a PostgreSQL-like listener the inventory allows (carehard_exposure_allowed).
+plant() {
+  unit=$1 address=$2 port=$3
+  systemctl is-active --quiet "$unit" && return 0
+  systemctl reset-failed "$unit" 2>/dev/null || true
+  systemd-run --quiet --unit="$unit" /usr/bin/python3 -c "
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$address', $port))
+s.listen()
+time.sleep(10**9)
+"
+}
+plant carehard-planted-vnc 0.0.0.0 5900
+plant carehard-planted-mysql 127.0.0.1 3306
+plant carehard-planted-pg 0.0.0.0 5432
+# IV-ADM-01: an administrator nobody declared in carehard_admins.
+id ghostadm >/dev/null 2>&1 || useradd -m -s /bin/bash -c "former intern" ghostadm
+usermod -aG sudo ghostadm
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  ss -Htln 'sport = :5900' | grep -q . && ss -Htln 'sport = :5432' | grep -q . && exit 0
+  sleep 0.3
+done
+echo "the planted listeners did not start" >&2
+exit 1
