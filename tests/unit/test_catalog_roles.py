@@ -77,3 +77,14 @@ def test_every_catalog_id_of_an_implemented_family_has_tasks() -> None:
     expected = {c.id for c in load_catalog().all() if c.family in IMPLEMENTED_FAMILIES}
     missing = sorted(expected - implemented)
     assert not missing, f"catalog IDs with no role task: {', '.join(missing)}"
+
+
+def test_no_control_task_runs_under_another_controls_tag() -> None:
+    """A task named after one control but tagged (or inheriting a block's tag) with another would
+    run, and in harden change the host, when only that other control is selected."""
+    for path, task, tags in role_tasks():
+        match = TASK_ID.match(str(task.get("name", "")))
+        if not match:
+            continue
+        others = sorted({t for t in tags if ID_PATTERN.match(t)} - {match.group(1)})
+        assert not others, f"{path}: '{task['name']}' also runs under {', '.join(others)}"

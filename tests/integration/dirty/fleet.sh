@@ -18,6 +18,14 @@ time.sleep(10**9)
 plant carehard-planted-vnc 0.0.0.0 5900
 plant carehard-planted-mysql 127.0.0.1 3306
 plant carehard-planted-pg 0.0.0.0 5432
+# IV-UPD-02: the test images were never upgraded (debootstrap and installs only): record an
+# upgrade three days ago, as apt writes it.
+if ! grep -q "carehard-test-upgrade" /var/log/apt/history.log 2>/dev/null; then
+  day=$(date -d '3 days ago' '+%Y-%m-%d')
+  mkdir -p /var/log/apt
+  printf '\nStart-Date: %s  03:12:40\nCommandline: apt-get -y upgrade\nUpgrade: carehard-test-upgrade:amd64 (1.0, 1.1)\nEnd-Date: %s  03:12:58\n' \
+    "$day" "$day" >> /var/log/apt/history.log
+fi
 # IV-ADM-01: an administrator nobody declared in carehard_admins.
 id ghostadm >/dev/null 2>&1 || useradd -m -s /bin/bash -c "former intern" ghostadm
 usermod -aG sudo ghostadm
