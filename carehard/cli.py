@@ -71,6 +71,13 @@ def controls_show(control_id: str) -> None:
     out.print(control_detail(catalog[cid]))
 
 
+_metrics_option = click.option(
+    "--metrics-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write Prometheus metrics here (node_exporter textfile collector), replaced whole.",
+)
+
+
 def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -91,6 +98,7 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="1 minimal, 2 intermediary, 3 enhanced (ANSSI levels).",
         ),
+        _metrics_option,
     ]
     command = _report_options(command)
     for option in reversed(options):
@@ -147,7 +155,12 @@ def _assess(
     level: int,
     output: Path,
     formats: str,
+    metrics_file: Path | None = None,
 ) -> None:
+    from carehard import metrics
+
+    if metrics_file is not None:
+        metrics.check_target(metrics_file)
     selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip), limit=limit)
     options = AssessOptions(mode, inventory, selection, output, tuple(parse_formats(formats)), allow_local)
     count = len(select_controls(load_catalog(), selection))
@@ -164,7 +177,22 @@ def _assess(
         out.print(findings)
     for path in result.report_files:
         out.print(f"report: {path}")
+    _write_metrics(metrics_file, result.run)
     sys.exit(result.exit_code)
+
+
+def _write_metrics(path: Path | None, run: Any, checks: Any = ()) -> None:
+    """A metrics file that cannot be written is a warning: the exit code stays the checks'."""
+    if path is None:
+        return
+    from carehard import metrics
+
+    try:
+        metrics.write_run_metrics(path, run, checks)
+    except OSError as exc:
+        err.print(f"carehard: warning: metrics not written to {path}: {exc.strerror or exc}")
+    else:
+        out.print(f"metrics: {path}")
 
 
 @cli.command()
@@ -375,16 +403,25 @@ def backup() -> None:
 @click.option("--set", "sets", multiple=True, metavar="NAME", help="Only this backup set (repeatable).")
 @click.option("--read-data", is_flag=True, help="Read every data pack in restic check, not the set's sample.")
 @_report_options
+@_metrics_option
 def backup_verify(
-    inventory: Path, sets: tuple[str, ...], read_data: bool, output: Path, formats: str
+    inventory: Path,
+    sets: tuple[str, ...],
+    read_data: bool,
+    output: Path,
+    formats: str,
+    metrics_file: Path | None,
 ) -> None:
     """Restore-test every backup set: repository, snapshot age, check, restore, canary, RTO, isolation.
 
     For a scheduler: exits 0 when every set passes, 1 when a set fails, 3 on an error.
     """
+    from carehard import metrics
     from carehard.backup_verify import VerifyOptions, verify
     from carehard.display import backup_checks_table, findings_table
 
+    if metrics_file is not None:
+        metrics.check_target(metrics_file)
     options = VerifyOptions(inventory, sets, read_data, output, tuple(parse_formats(formats)))
     if err.is_terminal:
         count = len([c for c in load_catalog().all() if c.family == "backup_verify"])
@@ -398,6 +435,7 @@ def backup_verify(
         out.print(findings)
     for path in result.report_files:
         out.print(f"report: {path}")
+    _write_metrics(metrics_file, result.run, result.checks)
     sys.exit(result.exit_code)
 
 

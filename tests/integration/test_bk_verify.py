@@ -11,6 +11,7 @@ import json
 import secrets
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.clirun import carehard, evidence, load_report, statuses
 from tests.testhosts import harness
@@ -271,10 +273,37 @@ def test_healthy_set_passes_every_control_and_records_its_measures(lab: BackupLa
     assert check["throughput"] > 0 and check["rto_estimate_seconds"] > 0
 
     # A set that passes makes the scheduler's exit 0; the history grows by one run.
+    # With --metrics-file, the nightly run also feeds node_exporter's textfile collector.
+    prom = lab.work / "dpi.prom"
     again = carehard(
-        "backup", "verify", "-i", lab.inventory, "--set", "DPI", "--output", lab.work / "again", env=lab.env
+        "backup",
+        "verify",
+        "-i",
+        lab.inventory,
+        "--set",
+        "DPI",
+        "--output",
+        lab.work / "again",
+        "--metrics-file",
+        prom,
+        env=lab.env,
     )
     assert again.returncode == 0, again.stdout + again.stderr
+    metrics = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(prom.read_text(encoding="utf-8"))
+        for s in family.samples
+    }
+    assert metrics[("carehard_backup_verdict", (("set", "DPI"), ("verdict", "pass")))] == 1
+    assert metrics[("carehard_backup_verdict", (("set", "DPI"), ("verdict", "fail")))] == 0
+    assert 0 <= metrics[("carehard_backup_snapshot_age_seconds", (("set", "DPI"),))] < 3600
+    assert metrics[("carehard_backup_restore_seconds", (("set", "DPI"),))] > 0
+    assert metrics[("carehard_backup_restore_throughput_bytes_per_second", (("set", "DPI"),))] > 0
+    assert (
+        abs(metrics[("carehard_backup_last_success_timestamp_seconds", (("set", "DPI"),))] - time.time())
+        < 600
+    )
+    assert metrics[("carehard_run_exit_code", (("mode", "backup"),))] == 0
     table = carehard("backup", "history", "--set", "DPI")
     assert table.stdout.count("DPI") == 2, table.stdout
 
