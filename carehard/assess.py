@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from carehard import __version__
-from carehard.catalog import load_catalog
+from carehard.catalog import Catalog, load_catalog
 from carehard.errors import UsageError
 from carehard.fleet import report_extras
 from carehard.history import History, RunRecord
@@ -107,16 +107,22 @@ def assess(
         artifacts=str(artifacts),
         hosts=hosts,
     )
+    files = record_and_report(record, catalog, options.output, options.formats)
+    return AssessResult(record, files, record.exit_code)
+
+
+def record_and_report(
+    record: RunRecord, catalog: Catalog, output: Path, formats: tuple[str, ...]
+) -> list[Path]:
+    """Save the run in the history, then write its reports (none when no format is asked): the
+    pass-rate trend, the fleet rows and the exposure map come from the history it joined."""
     history = History(history_path())
     history.save(record)
-    files: list[Path] = []
-    if options.formats:
-        fleet, exposure = report_extras(history, record)
-        report = build_report(
-            record, catalog, trend=run_trend(history, record), fleet=fleet, exposure=exposure
-        )
-        files = write_reports(report, options.output, options.formats)
-    return AssessResult(record, files, record.exit_code)
+    if not formats:
+        return []
+    fleet, exposure = report_extras(history, record)
+    report = build_report(record, catalog, trend=run_trend(history, record), fleet=fleet, exposure=exposure)
+    return write_reports(report, output, formats)
 
 
 def exit_code_of(hosts: Any) -> int:

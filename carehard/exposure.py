@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from carehard import __version__
-from carehard.assess import RunBroken, exit_code_of
+from carehard.assess import RunBroken, exit_code_of, record_and_report
 from carehard.catalog import load_catalog
 from carehard.errors import UsageError
-from carehard.history import History, RunRecord
+from carehard.history import RunRecord
 from carehard.inventory import InventoryHost, list_hosts
-from carehard.paths import history_path
 from carehard.results import ControlResult, HostOutcome, ResultFolder
 from carehard.run import PlaybookRun, new_run_id, run_playbook
 
@@ -584,9 +583,6 @@ def _rest(counts: Mapping[str, int]) -> str:
 
 def run_scan(plan: ScanPlan, on_event: EventObserver | None = None) -> ScanResult:
     """Probe from the vantage host, judge every target, record the run, write the reports."""
-    from carehard.fleet import report_extras
-    from carehard.report import build_report, write_reports
-    from carehard.report.trend import run_trend
 
     options = plan.options
     catalog = load_catalog()
@@ -682,11 +678,7 @@ def run_scan(plan: ScanPlan, on_event: EventObserver | None = None) -> ScanResul
         artifacts=str(outcome.artifacts),
         hosts=hosts,
     )
-    history = History(history_path())
-    history.save(record)
-    fleet, exposure = report_extras(history, record)
-    report = build_report(record, catalog, trend=run_trend(history, record), fleet=fleet, exposure=exposure)
-    files = write_reports(report, options.output, options.formats)
+    files = record_and_report(record, catalog, options.output, options.formats)
     return ScanResult(record, files, record.exit_code, problem)
 
 
