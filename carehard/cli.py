@@ -17,6 +17,7 @@ from carehard.catalog import CatalogError, load_catalog
 from carehard.errors import UsageError
 from carehard.progress import RunProgress
 from carehard.report import parse_formats
+from carehard.run_lock import locked
 from carehard.selection import DEFAULT_LEVEL, Selection, parse_ids, select_controls
 
 out = Console()
@@ -126,6 +127,7 @@ def _report_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @_selection_options
+@locked("audit")
 def audit(**kwargs: Any) -> None:
     """Check the controls in check mode: changes nothing, writes the reports."""
     _assess("audit", allow_local=True, **kwargs)
@@ -135,6 +137,7 @@ def audit(**kwargs: Any) -> None:
 @_selection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--local", "allow_local", is_flag=True, help="Allow hardening this very machine.")
+@locked("harden")
 def harden(yes: bool, allow_local: bool, **kwargs: Any) -> None:
     """Apply the controls, then audit what changed. Asks first unless --yes."""
     if not yes:
@@ -157,10 +160,11 @@ def _assess(
     formats: str,
     metrics_file: Path | None = None,
 ) -> None:
-    from carehard import metrics
+    from carehard import metrics, notify
 
     if metrics_file is not None:
         metrics.check_target(metrics_file)
+    alerts = notify.load_settings(inventory)
     selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip), limit=limit)
     options = AssessOptions(mode, inventory, selection, output, tuple(parse_formats(formats)), allow_local)
     count = len(select_controls(load_catalog(), selection))
@@ -178,6 +182,7 @@ def _assess(
     for path in result.report_files:
         out.print(f"report: {path}")
     _write_metrics(metrics_file, result.run)
+    _notify(alerts, result.run, result.report_files)
     sys.exit(result.exit_code)
 
 
@@ -193,6 +198,18 @@ def _write_metrics(path: Path | None, run: Any, checks: Any = ()) -> None:
         err.print(f"carehard: warning: metrics not written to {path}: {exc.strerror or exc}")
     else:
         out.print(f"metrics: {path}")
+
+
+def _notify(settings: Any, run: Any, report_files: Any) -> None:
+    """Alerts after the run (docs/notify.md): a channel that fails is a warning, never the exit code."""
+    from carehard.notify import notify_run
+
+    for delivery in notify_run(settings, run, report_files):
+        if delivery.ok:
+            out.print(f"notified: {delivery.text}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            message = f"carehard: warning: notification by {delivery.channel} failed: {delivery.text}"
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 @cli.command()
@@ -404,6 +421,7 @@ def backup() -> None:
 @click.option("--read-data", is_flag=True, help="Read every data pack in restic check, not the set's sample.")
 @_report_options
 @_metrics_option
+@locked("backup verify")
 def backup_verify(
     inventory: Path,
     sets: tuple[str, ...],
@@ -416,12 +434,13 @@ def backup_verify(
 
     For a scheduler: exits 0 when every set passes, 1 when a set fails, 3 on an error.
     """
-    from carehard import metrics
+    from carehard import metrics, notify
     from carehard.backup_verify import VerifyOptions, verify
     from carehard.display import backup_checks_table, findings_table
 
     if metrics_file is not None:
         metrics.check_target(metrics_file)
+    alerts = notify.load_settings(inventory)
     options = VerifyOptions(inventory, sets, read_data, output, tuple(parse_formats(formats)))
     if err.is_terminal:
         count = len([c for c in load_catalog().all() if c.family == "backup_verify"])
@@ -436,6 +455,7 @@ def backup_verify(
     for path in result.report_files:
         out.print(f"report: {path}")
     _write_metrics(metrics_file, result.run, result.checks)
+    _notify(alerts, result.run, result.report_files)
     sys.exit(result.exit_code)
 
 
@@ -654,6 +674,129 @@ def exposure_scan(
     for path in result.report_files:
         out.print(f"report: {path}", markup=False, highlight=False)
     sys.exit(result.exit_code)
+
+
+@cli.group()
+def schedule() -> None:
+    """Scheduled runs of audit and backup-verify: systemd timers, or cron where systemd is absent."""
+
+
+@schedule.command("install")
+@click.argument("job")
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED, metavar="[-- JOB OPTIONS]")
+@click.option("--at", metavar="HH:MM", help="Time of day (default: backup-verify 02:30, audit 03:00).")
+@click.option("--daily", "every", flag_value="daily", help="Every day (backup-verify's default).")
+@click.option("--weekly", "every", flag_value="weekly", help="Once a week (audit's default).")
+@click.option("--day", metavar="mon..sun", help="The day of --weekly (default: sun).")
+@click.option(
+    "-i", "--inventory", type=click.Path(path_type=Path), help="Inventory (audit: none = this machine)."
+)
+@click.option("--user", metavar="USER", help="Account the job runs as (default: you); its ~/.ssh is used.")
+@click.option("--output", type=click.Path(path_type=Path), help="Report directory of each run.")
+@_metrics_option
+@click.option(
+    "--timeout",
+    default="4h",
+    show_default=True,
+    metavar="DURATION",
+    help="A run still going after this is stopped.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "systemd", "cron"]),
+    default="auto",
+    show_default=True,
+    help="auto: systemd when it runs here, else cron.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the units (or cron file) and the commands; write nothing."
+)
+def schedule_install(job: str, extra: tuple[str, ...], dry_run: bool, **options: Any) -> None:
+    """Schedule JOB (audit or backup-verify); job options after --, e.g. -- --level 1 --set PACS.
+
+    Reinstalling a job replaces its schedule.
+    """
+    import shlex
+
+    from carehard.schedule import InstallRequest, apply, layout, plan_install
+
+    request = InstallRequest(job=job, extra=extra, **options)
+    installed_by = shlex.join(["carehard", *(arg for arg in sys.argv[1:] if arg != "--dry-run")])
+    plan = plan_install(request, layout(), installed_by, dry_run, _check_job_args)
+    if dry_run:
+        for path, text in plan.write.items():
+            click.echo(f"# {path}\n{text}")
+        for command in plan.commands:
+            click.echo(f"would run: {shlex.join(command)}")
+        if plan.log is not None:
+            click.echo(f"would create the log: {plan.log}")
+        return
+    apply(plan)
+    for path in plan.write:
+        click.echo(f"written: {path}")
+    if plan.log is not None:
+        click.echo(f"log: {plan.log}")
+    for command in plan.commands:
+        click.echo(f"ran: {shlex.join(command)}")
+    click.echo(f"{job} scheduled ({plan.method}); see carehard schedule list")
+
+
+def _check_job_args(argv: list[str]) -> None:
+    """The scheduled command line must parse now, not fail in the night."""
+    try:
+        ctx = cli.make_context("carehard", list(argv))
+        command: click.Command = cli
+        while isinstance(command, click.Group):
+            args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+            name, found, rest = command.resolve_command(ctx, args)
+            if found is None or name is None:
+                raise UsageError(f"the scheduled command would not run: {' '.join(argv)}")
+            command = found
+            ctx = command.make_context(name, rest, parent=ctx)
+    except click.ClickException as exc:
+        raise UsageError(f"the scheduled command would not run: {exc.format_message()}") from exc
+
+
+@schedule.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def schedule_list(fmt: str) -> None:
+    """The scheduled jobs: when, next run, last run and its result."""
+    from carehard.schedule import layout, status_rows
+
+    rows = status_rows(layout())
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        out.print("no carehard job scheduled here")
+        return
+    from rich.table import Table
+
+    columns = ("job", "method", "when", "user", "next_run", "last_run", "last_result")
+    table = Table(*(c.replace("_", " ") for c in columns))
+    for row in rows:
+        table.add_row(*(row[c] for c in columns))
+    out.print(table)
+
+
+@schedule.command("remove")
+@click.argument("job")
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; remove nothing.")
+def schedule_remove(job: str, dry_run: bool) -> None:
+    """Disable JOB's timer (or cron file) and remove its files."""
+    import shlex
+
+    from carehard.schedule import apply, layout, plan_remove
+
+    plan = plan_remove(job, layout())
+    if not dry_run:
+        apply(plan)
+    for command in plan.commands:
+        click.echo(f"{'would run' if dry_run else 'ran'}: {shlex.join(command)}")
+    for path in plan.delete:
+        click.echo(f"{'would remove' if dry_run else 'removed'}: {path}")
+    for command in plan.after_delete:
+        click.echo(f"{'would run' if dry_run else 'ran'}: {shlex.join(command)}")
 
 
 def main() -> None:

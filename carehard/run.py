@@ -189,6 +189,8 @@ def _ansible_environment() -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+        # ansible-runner turns host key checking off unless the environment says otherwise.
+        "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
     }
     bindir = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "")

@@ -7,6 +7,7 @@ machine (each with its own host names and 198.18.0.N addresses).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,15 @@ FLEET = {
     "outsider": (7, "trixie"),  # any other machine of the network: vendor keys refused from it
     "bkrestore": (8, "trixie"),  # the backup server: restic repositories, restore tests
     "bkprod": (9, "bookworm"),  # a production server whose data is backed up
+    "sched": (10, "bookworm"),  # runs this checkout's carehard from systemd timers (bind-mounted, read-only)
+}
+REPO = Path(__file__).resolve().parents[2]
+# Host paths a role's host sees read-only at the same path: the checkout, its venv, the venv's Python
+# (unless that is the system's own, which the host has: bookworm's python3.11).
+BIND_RO = {
+    "sched": tuple(
+        dict.fromkeys(str(p) for p in (REPO, Path(sys.prefix), Path(sys.base_prefix)) if str(p) != "/usr")
+    )
 }
 
 
@@ -48,7 +58,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harnes
     harness.build_images()
     known_hosts = tmp_path_factory.mktemp("ssh") / "known_hosts"
     hosts = {
-        role: harness.TestHost(name_of(role), BASE + offset, known_hosts, suite)
+        role: harness.TestHost(name_of(role), BASE + offset, known_hosts, suite, BIND_RO.get(role, ()))
         for role, (offset, suite) in FLEET.items()
     }
     harness.boot(hosts.values())

@@ -53,6 +53,7 @@ class TestHost:
     number: int
     known_hosts: Path
     suite: str = "bookworm"
+    bind_ro: tuple[str, ...] = ()  # host paths mounted read-only at the same path inside (no spaces)
 
     __test__ = False  # not a pytest test class
 
@@ -92,7 +93,7 @@ class TestHost:
 
     def up(self) -> None:
         _script("down", self.name, check=False)
-        _script("up", self.name, str(self.number), suite=self.suite)
+        _script("up", self.name, str(self.number), suite=self.suite, bind_ro=self.bind_ro)
         self._add_admin()
 
     def down(self) -> None:
@@ -160,8 +161,10 @@ def write_inventory(
     return path
 
 
-def _script(*args: str, check: bool = True, suite: str = "bookworm") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CAREHARD_TESTHOST_SUITE": suite}
+def _script(
+    *args: str, check: bool = True, suite: str = "bookworm", bind_ro: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAREHARD_TESTHOST_SUITE": suite, "CAREHARD_TESTHOST_BIND_RO": " ".join(bind_ro)}
     proc = subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=600, env=env)
     if check and proc.returncode != 0:
         raise RuntimeError(
