@@ -152,13 +152,7 @@ def _password(where: str, m: Mapping[str, Any], username: str | None) -> str | N
     if len(given) != 1:
         raise UsageError(f"{where}: with a username, give exactly one of password_file and password_env")
     if given == ["password_env"]:
-        name = _required(f"{where}.password_env", m["password_env"])
-        if not _ENV_NAME.match(name):
-            raise UsageError(f"{where}.password_env: '{name}' is not an environment variable name")
-        value = os.environ.get(name, "")
-        if not value:
-            raise UsageError(f"{where}.password_env: {name} is not set in this environment")
-        return value
+        return _from_environment(f"{where}.password_env", m["password_env"])
     path = _existing_file(f"{where}.password_file", m["password_file"])
     assert path is not None
     try:
@@ -168,6 +162,17 @@ def _password(where: str, m: Mapping[str, Any], username: str | None) -> str | N
         raise UsageError(f"{where}.password_file: {path} cannot be read: {reason}") from None
     if not value:
         raise UsageError(f"{where}.password_file: {path} is empty")
+    return value
+
+
+def _from_environment(key: str, raw: Any) -> str:
+    """The secret held by the environment variable that setting `key` names."""
+    name = _required(key, raw)
+    if not _ENV_NAME.match(name):
+        raise UsageError(f"{key}: '{name}' is not an environment variable name")
+    value = os.environ.get(name, "")
+    if not value:
+        raise UsageError(f"{key}: {name} is not set in this environment")
     return value
 
 
@@ -202,13 +207,8 @@ def _webhook(raw: Any) -> WebhookSettings:
     if len(given) != 1:
         raise UsageError(f"{where}: give exactly one of url and url_env")
     if given == ["url_env"]:
-        name = _required(f"{where}.url_env", m["url_env"])
-        if not _ENV_NAME.match(name):
-            raise UsageError(f"{where}.url_env: '{name}' is not an environment variable name")
-        url = os.environ.get(name, "")
-        if not url:
-            raise UsageError(f"{where}.url_env: {name} is not set in this environment")
-        key = f"{where}.url_env ({name})"
+        url = _from_environment(f"{where}.url_env", m["url_env"])
+        key = f"{where}.url_env ({m['url_env']})"
     else:
         url = _required(f"{where}.url", m["url"])
         key = f"{where}.url"
