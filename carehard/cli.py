@@ -17,7 +17,7 @@ from carehard.catalog import CatalogError, load_catalog
 from carehard.errors import UsageError
 from carehard.progress import RunProgress
 from carehard.report import parse_formats
-from carehard.run_lock import locked
+from carehard.run_lock import locked, run_lock
 from carehard.selection import DEFAULT_LEVEL, Selection, parse_ids, select_controls
 
 out = Console()
@@ -137,7 +137,6 @@ def audit(**kwargs: Any) -> None:
 @_selection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--local", "allow_local", is_flag=True, help="Allow hardening this very machine.")
-@locked("harden")
 def harden(yes: bool, allow_local: bool, **kwargs: Any) -> None:
     """Apply the controls, then audit what changed. Asks first unless --yes."""
     if not yes:
@@ -145,7 +144,9 @@ def harden(yes: bool, allow_local: bool, **kwargs: Any) -> None:
             raise UsageError("harden changes hosts: confirm with --yes when not run from a terminal")
         target = kwargs["inventory"] or "this machine"
         click.confirm(f"Harden the hosts of {target}?", abort=True)
-    _assess("harden", allow_local=allow_local, **kwargs)
+    # Locked once confirmed: a harden waiting at its prompt does not hold back the nightly audit.
+    with run_lock("harden"):
+        _assess("harden", allow_local=allow_local, **kwargs)
 
 
 def _assess(

@@ -126,3 +126,37 @@ def test_an_unwritable_state_dir_is_named(tmp_path: Path, monkeypatch: pytest.Mo
         run_lock("harden"),
     ):
         pass
+
+
+def harden_at_a_terminal(inventory: Path, output: Path, answer: str) -> subprocess.CompletedProcess[str]:
+    """`carehard harden` with a real terminal on stdin, answering its confirmation prompt."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, answer.encode() + b"\n")
+        return subprocess.run(
+            [sys.executable, "-m", "carehard", "harden", "-i", str(inventory), "--output", str(output)],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+
+
+def test_harden_asks_before_it_takes_the_lock(state: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yml"
+    with held_by_another_process("audit"):
+        declined = harden_at_a_terminal(missing, tmp_path / "out", "n")
+        confirmed = harden_at_a_terminal(missing, tmp_path / "out", "y")
+    # The prompt comes first, so a harden waiting at it holds nothing back...
+    assert "Harden the hosts of" in declined.stdout
+    assert declined.returncode == 2 and one_error_line(declined.stderr) == "carehard: aborted"
+    # ...and once confirmed it is refused like any second run.
+    assert confirmed.returncode == 2
+    assert "another carehard audit is running" in one_error_line(confirmed.stderr)
+    assert not (tmp_path / "out").exists()
