@@ -48,7 +48,8 @@ def main() -> None:
         raise SystemExit(reason)
     harness.build_images(["bookworm"])
     work = Path(tempfile.mkdtemp(prefix="carehard-bench-"))
-    hosts = [harness.TestHost(f"chb-{i}", FIRST_ADDRESS + i, work / "known_hosts") for i in range(max(sizes))]
+    lab = harness.Lab(work)
+    hosts = [harness.TestHost(f"chb-{i}", FIRST_ADDRESS + i, lab) for i in range(max(sizes))]
     harness.boot(hosts)
     tags = ",".join(c.id for c in select_controls(load_catalog(), Selection(level=3)))
     env = {

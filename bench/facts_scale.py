@@ -79,9 +79,9 @@ def main() -> None:
         raise SystemExit(reason)
     harness.build_images(["bookworm"])
     work = Path(tempfile.mkdtemp(prefix="carehard-bench-facts-"))
-    known_hosts = work / "known_hosts"
-    fleet = [harness.TestHost(f"chf-{i}", FIRST_ADDRESS + i, known_hosts) for i in range(args.hosts)]
-    vantage = harness.TestHost("chf-vantage", FIRST_ADDRESS + args.hosts, known_hosts)
+    lab = harness.Lab(work)
+    fleet = [harness.TestHost(f"chf-{i}", FIRST_ADDRESS + i, lab) for i in range(args.hosts)]
+    vantage = harness.TestHost("chf-vantage", FIRST_ADDRESS + args.hosts, lab)
     harness.boot([*fleet, vantage])
     env = {
         **os.environ,

@@ -187,6 +187,11 @@ def _assess(
     sys.exit(result.exit_code)
 
 
+def _warn(message: str) -> None:
+    """One line on stderr, however long: a warning is read by people and by log scrapers alike."""
+    err.print(f"carehard: warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
 def _write_metrics(path: Path | None, run: Any, checks: Any = ()) -> None:
     """A metrics file that cannot be written is a warning: the exit code stays the checks'."""
     if path is None:
@@ -196,7 +201,7 @@ def _write_metrics(path: Path | None, run: Any, checks: Any = ()) -> None:
     try:
         metrics.write_run_metrics(path, run, checks)
     except OSError as exc:
-        err.print(f"carehard: warning: metrics not written to {path}: {exc.strerror or exc}")
+        _warn(f"metrics not written to {path}: {exc.strerror or exc}")
     else:
         out.print(f"metrics: {path}")
 
@@ -209,8 +214,7 @@ def _notify(settings: Any, run: Any, report_files: Any) -> None:
         if delivery.ok:
             out.print(f"notified: {delivery.text}", markup=False, highlight=False, soft_wrap=True)
         else:
-            message = f"carehard: warning: notification by {delivery.channel} failed: {delivery.text}"
-            err.print(message, markup=False, highlight=False, soft_wrap=True)
+            _warn(f"notification by {delivery.channel} failed: {delivery.text}")
 
 
 @cli.command()
@@ -724,6 +728,8 @@ def schedule_install(job: str, extra: tuple[str, ...], dry_run: bool, **options:
     request = InstallRequest(job=job, extra=extra, **options)
     installed_by = shlex.join(["carehard", *(arg for arg in sys.argv[1:] if arg != "--dry-run")])
     plan = plan_install(request, layout(), installed_by, dry_run, _check_job_args)
+    for warning in plan.warnings:
+        _warn(warning)
     if dry_run:
         for path, text in plan.write.items():
             click.echo(f"# {path}\n{text}")

@@ -42,6 +42,7 @@ class JobSchedule:
     command: tuple[str, ...]  # the full argv of the run, carehard's absolute path first
     environment: tuple[tuple[str, str], ...] = ()
     log: str = ""  # cron only: the file the run's output is appended to
+    private_tmp: bool = True  # systemd only: off when the run needs files under /tmp or /var/tmp
 
     @property
     def unit(self) -> str:
@@ -146,7 +147,7 @@ def render_service(schedule: JobSchedule, installed_by: str) -> str:
         + "Nice=10\n"
         + "IOSchedulingClass=idle\n"
         # Sandboxing that leaves ansible, ssh (~/.ssh, known_hosts) and carehard's state dir working.
-        + "PrivateTmp=yes\n"
+        + ("PrivateTmp=yes\n" if schedule.private_tmp else "# PrivateTmp off: the run needs files in /tmp\n")
         + "ProtectSystem=full\n"
     )
 

@@ -47,18 +47,23 @@ def name_of(role: str) -> str:
     return f"{PREFIX}{role}"
 
 
-@pytest.fixture(scope="session")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harness.TestHost]]:
-    """The test hosts, keyed by role (see FLEET)."""
+def require_test_hosts() -> None:
+    """Skip where test hosts cannot be made; in CI, fail instead: a suite that skips them proves nothing."""
     reason = harness.missing_prerequisites()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harness.TestHost]]:
+    """The test hosts, keyed by role (see FLEET)."""
+    require_test_hosts()
     harness.build_images()
-    known_hosts = tmp_path_factory.mktemp("ssh") / "known_hosts"
+    lab = harness.Lab(tmp_path_factory.mktemp("lab"))  # a new key and known_hosts every session
     hosts = {
-        role: harness.TestHost(name_of(role), BASE + offset, known_hosts, suite, BIND_RO.get(role, ()))
+        role: harness.TestHost(name_of(role), BASE + offset, lab, suite, BIND_RO.get(role, ()))
         for role, (offset, suite) in FLEET.items()
     }
     harness.boot(hosts.values())

@@ -32,7 +32,7 @@ def inventory_host(test_host: harness.TestHost, **overrides: Any) -> InventoryHo
     host_vars: dict[str, Any] = {
         "ansible_host": test_host.address,
         "ansible_user": harness.ADMIN,
-        "ansible_ssh_private_key_file": str(harness.KEY),
+        "ansible_ssh_private_key_file": str(test_host.key),
         "ansible_ssh_common_args": (
             f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={test_host.known_hosts}"
         ),

@@ -82,7 +82,7 @@ def vendor_login(via: harness.TestHost | None, target: harness.TestHost, user: s
         jump = paramiko.SSHClient()
         jump.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         jump.connect(
-            via.address, username=harness.ADMIN, key_filename=str(harness.KEY),
+            via.address, username=harness.ADMIN, key_filename=str(via.key),
             look_for_keys=False, allow_agent=False, timeout=15,
         )  # fmt: skip
         transport = jump.get_transport()

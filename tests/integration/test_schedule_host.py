@@ -3,7 +3,8 @@ once by systemd (one audit in the history, its report, its syslog alert in the j
 start refused by the run lock, then the schedule removed.
 
 The sched test host sees this checkout and its venv read-only at the same paths (conftest.BIND_RO),
-so the carehard scheduled there is the one under test.
+so the carehard scheduled there is the one under test. Wherever the checkout is: under /tmp, which
+the service's PrivateTmp would hide, install warns and the service still sees it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import pytest
 
 from carehard.schedule import carehard_executable
+from tests.integration.conftest import BIND_RO
 from tests.testhosts.harness import TestHost
 
 pytestmark = pytest.mark.integration
@@ -59,6 +61,8 @@ def test_timer_runs_carehard_once_and_the_lock_refuses_a_second(fleet: dict[str,
     )
     assert install.returncode == 0, install.stderr
     assert "ran: systemctl enable --now carehard-audit.timer" in install.stdout
+    in_tmp = any(path.startswith(("/tmp/", "/var/tmp/")) for path in BIND_RO["sched"])
+    assert ("carehard: warning: the scheduled audit needs /" in install.stderr) == in_tmp, install.stderr
     verify = host.sudo(f"systemd-analyze verify {UNITS}", check=False)
     assert verify.returncode == 0 and verify.stderr == "", verify.stderr
     assert root(host, "systemctl is-enabled carehard-audit.timer").strip() == "enabled"

@@ -2,6 +2,9 @@
 
 Each host is a systemd-nspawn container in its own network namespace at 198.18.0.N, reachable
 over real SSH. Tests talk to it as an `admin` sudo account, as a site's administrator would.
+
+A Lab is what one session's hosts share: an SSH key and a known_hosts file made fresh in the
+session's own directory (so every run walks a first run's path), the bridge and its network.
 """
 
 from __future__ import annotations
@@ -18,13 +21,37 @@ from pathlib import Path
 import yaml
 
 SCRIPT = Path(__file__).with_name("testhost.sh")
-CACHE = Path(
-    os.environ.get("CAREHARD_TESTHOST_CACHE")
-    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "carehard" / "testhost"
-)
-KEY = Path(os.environ.get("CAREHARD_TESTHOST_KEY") or CACHE / "id_ed25519")
 NETWORK = "198.18.0"
+BRIDGE = "chbr0"
 ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Lab:
+    """What a session's hosts share. testhost.sh makes the key (once, under its lock) at the first boot."""
+
+    directory: Path
+    bridge: str = BRIDGE
+    network: str = NETWORK  # the first three octets of a /24
+    image_cache: Path | None = None  # None: testhost.sh's own (~/.cache/carehard/testhost)
+
+    @property
+    def key(self) -> Path:
+        return self.directory / "id_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.directory / "known_hosts"
+
+    def environment(self) -> dict[str, str]:
+        env = {
+            "CAREHARD_TESTHOST_KEY": str(self.key),
+            "CAREHARD_TESTHOST_BRIDGE": self.bridge,
+            "CAREHARD_TESTHOST_NET": self.network,
+        }
+        if self.image_cache is not None:
+            env["CAREHARD_TESTHOST_CACHE"] = str(self.image_cache)
+        return env
 
 
 def missing_prerequisites() -> str | None:
@@ -40,18 +67,27 @@ def missing_prerequisites() -> str | None:
 SUITES = ("bookworm", "trixie")
 
 
-def build_images(suites: Iterable[str] = SUITES) -> None:
+def build_images(suites: Iterable[str] = SUITES, lab: Lab | None = None) -> None:
     """Build (once, cached) the image of each Debian release, in parallel."""
     suites = list(suites)
     with ThreadPoolExecutor(max_workers=len(suites)) as pool:
-        list(pool.map(lambda suite: _script("build", suite=suite), suites))
+        list(pool.map(lambda suite: _script("build", suite=suite, lab=lab), suites))
+
+
+def image_tarball(suite: str = "bookworm") -> Path:
+    """Where testhost.sh keeps (or will keep) the image of that release, in its default cache."""
+    return Path(_script("tarball", suite=suite).stdout.strip())
+
+
+def remove_bridge(lab: Lab) -> None:
+    _script("bridge-down", lab=lab)
 
 
 @dataclass
 class TestHost:
     name: str
     number: int
-    known_hosts: Path
+    lab: Lab
     suite: str = "bookworm"
     bind_ro: tuple[str, ...] = ()  # host paths mounted read-only at the same path inside (no spaces)
 
@@ -59,12 +95,20 @@ class TestHost:
 
     @property
     def address(self) -> str:
-        return f"{NETWORK}.{self.number}"
+        return f"{self.lab.network}.{self.number}"
+
+    @property
+    def key(self) -> Path:
+        return self.lab.key
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.lab.known_hosts
 
     def ssh_options(self) -> list[str]:
         return [
             "-i",
-            str(KEY),
+            str(self.key),
             "-o",
             "BatchMode=yes",
             "-o",
@@ -92,12 +136,12 @@ class TestHost:
         return out.stdout
 
     def up(self) -> None:
-        _script("down", self.name, check=False)
-        _script("up", self.name, str(self.number), suite=self.suite, bind_ro=self.bind_ro)
+        self.down()
+        _script("up", self.name, str(self.number), suite=self.suite, bind_ro=self.bind_ro, lab=self.lab)
         self._add_admin()
 
     def down(self) -> None:
-        _script("down", self.name, check=False)
+        _script("down", self.name, check=False, lab=self.lab)
 
     def _add_admin(self) -> None:
         self.ssh(
@@ -137,8 +181,8 @@ def write_inventory(
 ) -> Path:
     """An inventory as a site would write one: the admin account, key auth, become."""
     hosts = list(hosts)
-    known_hosts = hosts[0].known_hosts if hosts else Path("/dev/null")
-    common = f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={known_hosts}"
+    lab = hosts[0].lab
+    common = f"-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={lab.known_hosts}"
     body = {
         "all": {
             "children": {
@@ -149,7 +193,7 @@ def write_inventory(
                     },
                     "vars": {
                         "ansible_user": user,
-                        "ansible_ssh_private_key_file": str(KEY),
+                        "ansible_ssh_private_key_file": str(lab.key),
                         "ansible_ssh_common_args": common,
                         **group_vars,
                     },
@@ -162,9 +206,18 @@ def write_inventory(
 
 
 def _script(
-    *args: str, check: bool = True, suite: str = "bookworm", bind_ro: tuple[str, ...] = ()
+    *args: str,
+    check: bool = True,
+    suite: str = "bookworm",
+    bind_ro: tuple[str, ...] = (),
+    lab: Lab | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CAREHARD_TESTHOST_SUITE": suite, "CAREHARD_TESTHOST_BIND_RO": " ".join(bind_ro)}
+    env = {
+        **os.environ,
+        **(lab.environment() if lab else {}),
+        "CAREHARD_TESTHOST_SUITE": suite,
+        "CAREHARD_TESTHOST_BIND_RO": " ".join(bind_ro),
+    }
     proc = subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=600, env=env)
     if check and proc.returncode != 0:
         raise RuntimeError(

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -307,3 +308,63 @@ def test_next_run_of_cron_schedules() -> None:
 def test_the_scheduled_carehard_is_the_one_running_now() -> None:
     assert CAREHARD[0].startswith(str(Path(sys.executable).parent))
     assert os.access(CAREHARD[0], os.X_OK)
+
+
+def under_tmp(path: str | Path) -> bool:
+    return Path(path).resolve().is_relative_to("/tmp") or Path(path).resolve().is_relative_to("/var/tmp")
+
+
+# Where this checkout and its venv live decides part of the answer: the suite passes wherever it is cloned.
+CHECKOUT_IN_TMP = under_tmp(CAREHARD[0]) or under_tmp(Path(__file__).parents[2])
+
+
+@pytest.mark.parametrize("report_in_tmp", [True, False])
+def test_files_under_tmp_are_named_in_one_warning_and_kept_visible_to_the_service(
+    root: Path, report_in_tmp: bool
+) -> None:
+    """PrivateTmp would hide them from the service (it exited 203, never starting): warned, and seen."""
+    scratch = tempfile.TemporaryDirectory(dir="/tmp")
+    reports = Path(scratch.name) / "reports" if report_in_tmp else Path("/var/lib/reports")
+    state = {"CAREHARD_STATE_DIR": "/var/lib/carehard-state"}  # not the session's, which is under /tmp
+    result = carehard(
+        "schedule", "install", "audit", "--output", reports,
+        env={"CAREHARD_SCHEDULE_ROOT": str(root), **state},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    service = unit_text(root, "audit", "service")
+    warnings = [line for line in result.stderr.splitlines() if line.strip()]
+    if report_in_tmp or CHECKOUT_IN_TMP:
+        [warning] = warnings
+        assert warning.startswith("carehard: warning: the scheduled audit needs ")
+        assert "which the system clears (at boot, or when old)" in warning
+        assert "the service runs without PrivateTmp, so that it sees them" in warning
+        assert (f"{reports} (--output)" in warning) == report_in_tmp
+        assert (f"{CAREHARD[0]} (carehard)" in warning) == under_tmp(CAREHARD[0])
+        assert "PrivateTmp" not in keys(service)
+    else:
+        assert warnings == []
+        assert keys(service)["PrivateTmp"] == "yes"
+    assert keys(service)["ProtectSystem"] == "full"
+    scratch.cleanup()
+
+
+def test_cron_warns_of_tmp_too_but_has_no_private_tmp_to_drop(root: Path) -> None:
+    (root / "run/systemd/system").rmdir()
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as scratch:
+        reports = Path(scratch) / "reports"
+        result = schedule(root, "install", "audit", "--output", reports)
+    assert result.returncode == 0, result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert f"{reports} (--output)" in warning and "PrivateTmp" not in warning
+
+
+@pytest.mark.parametrize("where", ["/etc/carehard-reports", "/usr/local/share/reports"])
+def test_reports_where_protect_system_makes_them_read_only_are_refused(root: Path, where: str) -> None:
+    before = files_under(root)
+    result = schedule(root, "install", "audit", "--output", where)
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert f"--output {where}: the scheduled service cannot write there (ProtectSystem=full" in line
+    assert files_under(root) == before
+    (root / "run/systemd/system").rmdir()  # cron has no such sandbox: there it is fine
+    assert schedule(root, "install", "audit", "--output", where).returncode == 0
