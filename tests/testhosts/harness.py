@@ -162,7 +162,7 @@ def boot(hosts: Iterable[TestHost]) -> None:
     failed = [e for e in errors if e]
     if failed:
         shutdown(hosts)
-        raise RuntimeError(f"test hosts failed to boot: {failed[0]}")
+        raise RuntimeError(f"{len(failed)} of {len(hosts)} test hosts failed to boot; the first: {failed[0]}")
 
 
 def shutdown(hosts: Iterable[TestHost]) -> None:
