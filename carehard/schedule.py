@@ -245,12 +245,10 @@ def carehard_executable() -> list[str]:
 
 def paths_used(request: InstallRequest) -> tuple[dict[str, Path], dict[str, Path]]:
     """What the scheduled run reads and what it writes, each under the name a user knows it by."""
-    import carehard
-
     reads = {
         "carehard": Path(carehard_executable()[0]),
         "its Python": Path(sys.executable).resolve(),
-        "its code": Path(carehard.__file__).resolve().parent,
+        "its code": Path(__file__).resolve().parent,
     }
     writes: dict[str, Path] = {}
     if request.inventory is not None:
