@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from carehard.catalog import load_catalog  # noqa: E402
-from carehard.selection import Selection, select_controls  # noqa: E402
+from carehard.engine.selection import Selection, select_controls  # noqa: E402
 from tests.testhosts import harness  # noqa: E402
 
 BIN = Path(sys.executable).parent

@@ -32,9 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from carehard.catalog import load_catalog  # noqa: E402
-from carehard.history import History, RunRecord  # noqa: E402
+from carehard.history import History  # noqa: E402
+from carehard.model import (  # noqa: E402
+    ControlResult,
+    HostOutcome,
+    RunRecord,
+)
 from carehard.report import build_report, renderers  # noqa: E402
-from carehard.results import ControlResult, HostOutcome  # noqa: E402
 
 SECONDS_TARGET = 2.0
 MEMORY_TARGET_MB = 500.0

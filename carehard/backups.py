@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from carehard.durations import parse_duration
+from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
-from carehard.inventory import InventoryHost, list_hosts
 
 SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 RESTIC_DURATION = re.compile(r"^([0-9]+[ymdh])+$")  # restic's own: y, m (months), d, h

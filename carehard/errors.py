@@ -3,3 +3,7 @@
 
 class UsageError(Exception):
     """Bad input or configuration, named so the user knows what to fix."""
+
+
+class RunBroken(Exception):
+    """ansible-playbook stopped before any host ran (syntax, configuration): the CLI exits 2."""

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from carehard import __version__
-from carehard.assess import RunBroken, exit_code_of, record_and_report
 from carehard.catalog import load_catalog
-from carehard.errors import UsageError
-from carehard.history import RunRecord
-from carehard.inventory import InventoryHost, list_hosts
-from carehard.results import ControlResult, HostOutcome, ResultFolder
-from carehard.run import PlaybookRun, new_run_id, run_playbook
+from carehard.engine.inventory import InventoryHost, list_hosts
+from carehard.engine.results import ResultFolder
+from carehard.engine.run import PlaybookRun, new_run_id, run_playbook
+from carehard.errors import RunBroken, UsageError
+from carehard.jobs.assess import record_and_report
+from carehard.model import ControlResult, HostOutcome, RunRecord, exit_code_of
 
 CONTROL = "EX-NET-01"
 MODE = "exposure"

@@ -6,11 +6,19 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carehard.results import ControlResult, HostOutcome
+from carehard.model import (
+    BackupCheck,
+    CanaryRecord,
+    ControlResult,
+    HostFacts,
+    HostOutcome,
+    RunRecord,
+    RunSummary,
+    WindowRecord,
+)
 
 SCHEMA_VERSION = 4
 _VENDOR_WINDOWS = """
@@ -98,99 +106,6 @@ CREATE INDEX IF NOT EXISTS results_by_control ON results (control, status);
     + _BACKUP_CHECKS
     + ";"
 )
-
-
-@dataclass(frozen=True)
-class WindowRecord:
-    vendor: str
-    account: str
-    host: str
-    opened_by: str
-    opened_at: str  # ISO 8601, UTC
-    reason: str
-    ends_at: str
-    run_id: str
-    closed_by: str | None = None
-    closed_at: str | None = None
-
-    def state(self, now: str) -> str:
-        if self.closed_at is not None:
-            return "closed"
-        return "open" if self.ends_at > now else "ended"
-
-
-@dataclass(frozen=True)
-class BackupCheck:
-    """One nightly verification of one backup set: the trend `carehard backup history` shows."""
-
-    run_id: str
-    backup_set: str
-    checked_at: str
-    verdict: str  # pass, fail, error, unreachable
-    snapshot_time: str | None
-    snapshot_age_seconds: int | None
-    check_ok: bool | None
-    restore_seconds: float | None
-    restore_bytes: int | None
-    throughput: float | None
-    rto_estimate_seconds: float | None
-    measures: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CanaryRecord:
-    backup_set: str
-    host: str
-    path: str
-    written_at: str  # ISO 8601, UTC
-    sha256: str
-    mtime: int
-    run_id: str
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: str
-    mode: str
-    started: str
-    finished: str
-    inventory: str
-    exit_code: int
-    counts: dict[str, int]
-
-    @property
-    def pass_rate(self) -> float | None:
-        """Share of the counted results that pass (pass, fixed, waived) out of those that count."""
-        good = sum(self.counts.get(s, 0) for s in ("pass", "fixed", "waived"))
-        counted = good + sum(self.counts.get(s, 0) for s in ("fail", "error", "unreachable"))
-        return good / counted if counted else None
-
-
-@dataclass(frozen=True)
-class HostFacts:
-    """One host's row in one run: the facts that run recorded for it (`History.newest_host_facts`)."""
-
-    host: str
-    run_id: str
-    mode: str
-    started: str
-    reachable: bool
-    facts: dict[str, Any]
-
-
-@dataclass
-class RunRecord:
-    id: str
-    mode: str
-    started: str
-    finished: str
-    carehard_version: str
-    level: int
-    selection: dict[str, Any]
-    controls: list[str]
-    exit_code: int
-    artifacts: str | None = None
-    hosts: dict[str, HostOutcome] = field(default_factory=dict)
 
 
 def _upgrade(db: sqlite3.Connection) -> None:

@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from carehard.errors import UsageError
-from carehard.history import BackupCheck, History, RunRecord
+from carehard.history import History
+from carehard.model import BackupCheck, RunRecord
 
 VERDICTS = ("pass", "fail", "error", "unreachable")
 PASSING = ("pass", "waived", "fixed")

@@ -16,8 +16,8 @@ from types import ModuleType
 from typing import Any
 
 from carehard.durations import parse_duration
+from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
-from carehard.inventory import InventoryHost, list_hosts
 from carehard.paths import ANSIBLE_ROOT
 
 ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")

@@ -10,8 +10,7 @@ from typing import Any
 
 from carehard.catalog import Catalog
 from carehard.errors import UsageError
-from carehard.history import BackupCheck, RunRecord
-from carehard.results import count_statuses
+from carehard.model import BackupCheck, RunRecord, count_statuses
 
 SCHEMA = "carehard-report/1"
 Renderer = Callable[[dict[str, Any]], str]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from carehard.history import BackupCheck, History, RunRecord, RunSummary
+from carehard.history import History
+from carehard.model import BackupCheck, RunRecord, RunSummary
 
 TREND_LENGTH = 30
 

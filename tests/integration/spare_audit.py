@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from carehard.catalog import load_catalog
+from carehard.engine.results import TASK_ID, ResultFolder
+from carehard.engine.selection import Selection, select_controls
 from carehard.paths import runs_dir
-from carehard.results import TASK_ID, ResultFolder
-from carehard.selection import Selection, select_controls
 from tests.clirun import carehard, load_report, statuses
 from tests.testhosts import harness
 

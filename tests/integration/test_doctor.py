@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from carehard.doctor import check_hosts
-from carehard.inventory import InventoryHost
+from carehard.engine.inventory import InventoryHost
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration

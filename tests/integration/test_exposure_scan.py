@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from carehard.exposure import DEFAULT_PORTS
-from carehard.history import History, RunRecord
+from carehard.history import History
+from carehard.model import RunRecord
 from tests.clirun import carehard, evidence, load_report, statuses
 from tests.testhosts import harness
 

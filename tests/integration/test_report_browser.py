@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from carehard.catalog import load_catalog
-from carehard.history import BackupCheck, History, RunRecord
+from carehard.history import History
+from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord, count_statuses
 from carehard.report import build_report
 from carehard.report.html import pass_rate, render_html
-from carehard.results import ControlResult, HostOutcome, count_statuses
 
 pytestmark = pytest.mark.integration
 

@@ -29,7 +29,7 @@ UNITS = "/etc/systemd/system/carehard-audit.service /etc/systemd/system/carehard
 REPORT = "/root/scheduled-report"
 NOTIFY_CONFIG = "carehard_notify: {when: always, syslog: {}}\n"
 HOLD_LOCK = (
-    "import time\nfrom carehard.run_lock import run_lock\nwith run_lock('audit'):\n    time.sleep(300)\n"
+    "import time\nfrom carehard.engine.lock import run_lock\nwith run_lock('audit'):\n    time.sleep(300)\n"
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carehard.catalog import load_catalog
-from carehard.selection import AUDIT_FAMILIES
+from carehard.engine.selection import AUDIT_FAMILIES
 from tests.integration.linux_cycle import ACTIVE_WAIVER, EXPIRED_WAIVER, LinuxCycle
 
 pytestmark = pytest.mark.integration

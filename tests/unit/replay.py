@@ -16,7 +16,8 @@ from typing import Any
 import ansible_runner
 import yaml
 
-from carehard.results import HostOutcome, ResultFolder
+from carehard.engine.results import ResultFolder
+from carehard.model import HostOutcome
 
 PROBES = ("ansible.windows.win_shell", "ansible.windows.win_command")
 FIXES = (

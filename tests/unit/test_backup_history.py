@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from carehard.history import SCHEMA_VERSION, BackupCheck, CanaryRecord, History, RunRecord
+from carehard.history import SCHEMA_VERSION, History
+from carehard.model import BackupCheck, CanaryRecord, RunRecord
 
 
 def run(run_id: str, started: str) -> RunRecord:

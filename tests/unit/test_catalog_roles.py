@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from carehard.catalog import ID_PATTERN, load_catalog
-from carehard.results import TASK_ID
-from carehard.selection import IMPLEMENTED_FAMILIES
+from carehard.engine.results import TASK_ID
+from carehard.engine.selection import IMPLEMENTED_FAMILIES
 
 ROLES = Path(__file__).resolve().parents[2] / "roles"
 BLOCK_KEYS = ("block", "rescue", "always")

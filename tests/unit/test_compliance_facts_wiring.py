@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from carehard.catalog import load_catalog
-from carehard.results import HostOutcome
+from carehard.model import HostOutcome
 from tests.unit.replay import run_replay
 from tests.unit.test_windows_facts import STDOUT_EN, STDOUT_FR
 

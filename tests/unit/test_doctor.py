@@ -10,7 +10,7 @@ import pytest
 
 from carehard import doctor
 from carehard.doctor import Problem, check_hosts, check_local, format_problem, parse_ssh_options
-from carehard.inventory import InventoryHost
+from carehard.engine.inventory import InventoryHost
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from carehard import exposure
+from carehard.engine.run import RunnerOutcome
 from carehard.errors import UsageError
 from carehard.exposure import (
     Allowance,
@@ -38,7 +39,6 @@ from carehard.exposure import (
     single_host,
 )
 from carehard.history import History
-from carehard.run import RunnerOutcome
 from tests.clirun import carehard
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,12 +15,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from carehard import fleet
 from carehard.catalog import load_catalog
-from carehard.history import History, RunRecord
-from carehard.report import build_report
+from carehard.history import History
+from carehard.model import ControlResult, HostOutcome, RunRecord
+from carehard.report import build_report, fleet
 from carehard.report.html import render_html
-from carehard.results import ControlResult, HostOutcome
 from tests.clirun import carehard
 
 T0 = "2026-11-20T08:00:00+00:00"  # an old exposure scan
@@ -371,7 +370,7 @@ def test_cli_run_refuses_a_missing_inventory(tmp_path: Path) -> None:
 def test_collect_runs_the_facts_playbook_in_check_mode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from carehard import assess
+    from carehard.jobs import assess
 
     monkeypatch.setenv("CAREHARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)

@@ -6,8 +6,8 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from carehard.history import SCHEMA_VERSION, History, RunRecord
-from carehard.results import ControlResult, HostOutcome
+from carehard.history import SCHEMA_VERSION, History
+from carehard.model import ControlResult, HostOutcome, RunRecord
 
 
 def record(run_id: str = "20261125T120000Z-abc123", started: str = "2026-11-25T12:00:00+00:00") -> RunRecord:

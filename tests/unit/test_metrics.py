@@ -7,9 +7,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from carehard.history import BackupCheck, RunRecord
 from carehard.metrics import run_metrics, write_metrics
-from carehard.results import ControlResult, HostOutcome
+from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord
 from tests.clirun import carehard
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from carehard.history import History, RunRecord
+from carehard.history import History
+from carehard.model import ControlResult, HostOutcome, RunRecord
 from carehard.notify import alert_for
-from carehard.notify_message import MAX_EVIDENCE, MAX_ITEMS, alert_kind, build_alert, previous_run
-from carehard.notify_settings import parse_notify
-from carehard.results import ControlResult, HostOutcome
+from carehard.notify.message import MAX_EVIDENCE, MAX_ITEMS, alert_kind, build_alert, previous_run
+from carehard.notify.settings import parse_notify
 
 BACKUP_PASSWORD = "restic-B4ckup-pw-9912"
 SMTP_PASSWORD = "smtp-pw-77aa-secret"

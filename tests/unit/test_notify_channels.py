@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from carehard.history import RunRecord
+from carehard.model import ControlResult, HostOutcome, RunRecord
 from carehard.notify import deliver
-from carehard.notify_email import send_email
-from carehard.notify_message import Alert, build_alert
-from carehard.notify_settings import NotifySettings, parse_notify
-from carehard.notify_syslog import send_syslog
-from carehard.notify_transport import ChannelFailed
-from carehard.notify_webhook import send_webhook
-from carehard.results import ControlResult, HostOutcome
+from carehard.notify.email import send_email
+from carehard.notify.message import Alert, build_alert
+from carehard.notify.settings import NotifySettings, parse_notify
+from carehard.notify.syslog import send_syslog
+from carehard.notify.transport import ChannelFailed
+from carehard.notify.webhook import send_webhook
 from tests.notify_servers import (
     LoopbackCA,
     datagrams,

@@ -10,7 +10,7 @@ import pytest
 from carehard.config import config_path, config_section
 from carehard.errors import UsageError
 from carehard.notify import load_settings
-from carehard.notify_settings import parse_notify
+from carehard.notify.settings import parse_notify
 
 URL = "https://chat.example.org/hooks/s3cr3t-hook-token"
 

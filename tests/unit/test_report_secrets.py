@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from carehard.catalog import load_catalog
-from carehard.history import RunRecord
+from carehard.engine.results import ResultFolder
+from carehard.model import RunRecord
 from carehard.report import build_report, renderers
-from carehard.results import ResultFolder
 
 PASSWORD = "Sup3r-s3cret-pw"
 VAULT = (

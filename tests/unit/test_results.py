@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from carehard.results import ResultFolder, merge_verification, redact
+from carehard.engine.results import ResultFolder, merge_verification
+from carehard.model import redact
 
 
 def event(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from carehard.care_evidence import care_evidence
 from carehard.catalog import load_catalog
-from carehard.history import BackupCheck, History, RunRecord
-from carehard.results import ControlResult, HostOutcome
-from carehard.run_diff import diff_runs
+from carehard.history import History
+from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord
+from carehard.report.care import care_evidence
+from carehard.report.diff import diff_runs
 
 
 def a_run(run_id: str, started: str, results: dict[str, dict[str, str]], mode: str = "audit") -> RunRecord:
@@ -101,8 +101,8 @@ def test_care_view_takes_each_control_from_its_newest_run(tmp_path: Path) -> Non
 
 
 def test_objectives_from_the_establishment_s_file(tmp_path: Path) -> None:
-    from carehard.care_evidence import load_objectives
     from carehard.errors import UsageError
+    from carehard.report.care import load_objectives
 
     catalog = load_catalog()
     path = Path(__file__).parents[2] / "docs" / "care-objectives.example.yml"

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from carehard.engine.lock import LockHeld, lock_path, run_lock
 from carehard.errors import UsageError
-from carehard.run_lock import LockHeld, lock_path, run_lock
 from tests.clirun import carehard
 
 HOLDER = """
 import sys, time
-from carehard.run_lock import run_lock
+from carehard.engine.lock import run_lock
 with run_lock(sys.argv[1]):
     print("held", flush=True)
     time.sleep(120)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from carehard.schedule import carehard_executable
-from carehard.schedule_units import JobSchedule, next_run
+from carehard.schedule.units import JobSchedule, next_run
 from tests.clirun import carehard
 
 CAREHARD = carehard_executable()

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from carehard.catalog import load_catalog
-from carehard.results import TASK_ID
+from carehard.engine.results import TASK_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 TASKS = ROOT / "roles" / "remote_access" / "tasks"

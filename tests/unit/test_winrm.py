@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from carehard import winrm
 from carehard.doctor import check_hosts
+from carehard.engine import winrm
+from carehard.engine.inventory import InventoryHost, list_hosts, local_inventory
+from carehard.engine.run import _merged_host_vars, _write_host_vars
 from carehard.errors import UsageError
-from carehard.inventory import InventoryHost, list_hosts, local_inventory
-from carehard.run import _merged_host_vars, _write_host_vars
 from tests.clirun import carehard, load_report
 
 WINDOWS = ("windows_workstations",)
@@ -412,7 +412,7 @@ def test_a_vendor_window_on_a_refused_windows_host_never_runs(
 ) -> None:
     from datetime import UTC, datetime
 
-    from carehard.vendor_access import apply_window
+    from carehard.jobs.vendor_window import apply_window
     from carehard.vendors import Vendor, Window
 
     monkeypatch.setenv("CAREHARD_STATE_DIR", str(tmp_path / "state"))

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from carehard.catalog import load_catalog
-from carehard.results import TASK_ID
+from carehard.engine.results import TASK_ID
 from tests.unit.test_catalog_roles import tasks_in
 from tests.unit.test_windows_plays import check_task_file_parses, syntax_check
 from tests.unit.test_windows_plays import inventory as mixed_inventory

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from carehard.catalog import load_catalog
-from carehard.results import ControlResult
+from carehard.model import ControlResult
 from tests.unit.replay import run_replay
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from carehard.engine.inventory import list_hosts
+from carehard.engine.winrm import connection_vars, is_windows
 from carehard.errors import UsageError
-from carehard.inventory import list_hosts
-from carehard.winrm import connection_vars, is_windows
 from tests.clirun import carehard, load_report
 
 LEVEL = os.environ.get("CAREHARD_WINDOWS_LEVEL", "2")

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carehard.config import config_section
-from carehard.history import History, RunRecord
-from carehard.inventory import list_hosts
-from carehard.notify_email import send_email
-from carehard.notify_message import Alert, alert_kind, build_alert, outcome_of, previous_run
-from carehard.notify_settings import NotifySettings, parse_notify
-from carehard.notify_syslog import send_syslog
-from carehard.notify_transport import ChannelFailed
-from carehard.notify_webhook import send_webhook
+from carehard.engine.inventory import list_hosts
+from carehard.history import History
+from carehard.model import RunRecord
+from carehard.notify.email import send_email
+from carehard.notify.message import Alert, alert_kind, build_alert, outcome_of, previous_run
+from carehard.notify.settings import NotifySettings, parse_notify
+from carehard.notify.syslog import send_syslog
+from carehard.notify.transport import ChannelFailed
+from carehard.notify.webhook import send_webhook
 from carehard.paths import history_path
 
 VARIABLE = "carehard_notify"

@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from carehard.backups import load_sets
+from carehard.engine.results import ResultFolder
+from carehard.engine.run import PlaybookRun, new_run_id, run_playbook
 from carehard.errors import UsageError
-from carehard.history import CanaryRecord, History
+from carehard.history import History
+from carehard.model import CanaryRecord
 from carehard.paths import history_path
-from carehard.results import ResultFolder
-from carehard.run import PlaybookRun, new_run_id, run_playbook
 
 PLAYBOOK = "backup_canary.yml"
 

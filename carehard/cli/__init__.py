@@ -12,13 +12,14 @@ import click
 from rich.console import Console
 
 from carehard import __version__
-from carehard.assess import EXIT_USAGE, AssessOptions, RunBroken, assess
 from carehard.catalog import CatalogError, load_catalog
-from carehard.errors import UsageError
-from carehard.progress import RunProgress
+from carehard.cli.progress import RunProgress
+from carehard.engine.lock import locked, run_lock
+from carehard.engine.selection import DEFAULT_LEVEL, Selection, parse_ids, select_controls
+from carehard.errors import RunBroken, UsageError
+from carehard.jobs.assess import AssessOptions, assess
+from carehard.model import EXIT_USAGE
 from carehard.report import parse_formats
-from carehard.run_lock import locked, run_lock
-from carehard.selection import DEFAULT_LEVEL, Selection, parse_ids, select_controls
 
 out = Console()
 err = Console(stderr=True)
@@ -54,7 +55,7 @@ def controls_list(family: str | None, level: int | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([c.as_dict() for c in chosen], indent=2, ensure_ascii=False))
     else:
-        from carehard.display import controls_table
+        from carehard.cli.display import controls_table
 
         out.print(controls_table(chosen))
 
@@ -63,7 +64,7 @@ def controls_list(family: str | None, level: int | None, fmt: str) -> None:
 @click.argument("control_id")
 def controls_show(control_id: str) -> None:
     """Show one control: rationale and references (ANSSI, BP-028, CIS, CaRE)."""
-    from carehard.display import control_detail
+    from carehard.cli.display import control_detail
 
     catalog = load_catalog()
     cid = control_id.upper()
@@ -174,7 +175,7 @@ def _assess(
             result = assess(options, progress.task_started, progress.result)
     else:
         result = assess(options)
-    from carehard.display import findings_table, run_summary
+    from carehard.cli.display import findings_table, run_summary
 
     out.print(run_summary(result.run))
     findings = findings_table(result.run)
@@ -226,7 +227,7 @@ def doctor(inventory: Path | None, limit: str | None) -> None:
     Prints one line per problem with the fix; exits 1 when there is any (warnings alone exit 0).
     """
     from carehard import doctor as checks
-    from carehard.inventory import list_hosts
+    from carehard.engine.inventory import list_hosts
 
     problems = checks.check_local()
     if inventory is not None:
@@ -268,7 +269,7 @@ def facts(
     Collects the facts read-only (check mode) on the inventory's hosts, or on this machine without
     -i, and records the run. Exits 0, 1 when a fleet control failed, 3 when a host was unreachable.
     """
-    from carehard import fleet
+    from carehard.report import fleet
 
     if output is not None and fmt == "table":
         raise UsageError("--output writes CSV or JSON: give --format csv or --format json")
@@ -284,7 +285,7 @@ def facts(
         run = result.run
         rows = fleet.collected_rows(run)
     if fmt == "table":
-        from carehard.display import findings_table
+        from carehard.cli.display import findings_table
 
         if rows:
             out.print(fleet.fleet_table(rows))
@@ -357,7 +358,7 @@ def vendor_close(name: str, inventory: Path, host: str | None, group: str | None
 
 
 def _finish_window(inventory: Path, window: Any) -> None:
-    from carehard.vendor_access import apply_window
+    from carehard.jobs.vendor_window import apply_window
     from carehard.vendors import iso
 
     result = apply_window(inventory, window)
@@ -392,9 +393,9 @@ def vendor_list(inventory: Path | None, show_all: bool, fmt: str) -> None:
     """
     from datetime import UTC, datetime
 
-    from carehard.display import windows_table
+    from carehard.cli.display import windows_table
+    from carehard.engine.inventory import list_hosts
     from carehard.history import History
-    from carehard.inventory import list_hosts
     from carehard.paths import history_path
     from carehard.vendors import iso
 
@@ -440,8 +441,8 @@ def backup_verify(
     For a scheduler: exits 0 when every set passes, 1 when a set fails, 3 on an error.
     """
     from carehard import metrics, notify
-    from carehard.backup_verify import VerifyOptions, verify
-    from carehard.display import backup_checks_table, findings_table
+    from carehard.cli.display import backup_checks_table, findings_table
+    from carehard.jobs.backup_verify import VerifyOptions, verify
 
     if metrics_file is not None:
         metrics.check_target(metrics_file)
@@ -469,7 +470,7 @@ def backup_verify(
 @click.option("--set", "set_name", required=True, metavar="NAME", help="The backup set.")
 def backup_canary(inventory: Path, set_name: str) -> None:
     """Write the set's canary file (random content, time recorded) on its source host, before a backup."""
-    from carehard.canary import write_canary
+    from carehard.jobs.canary import write_canary
 
     result = write_canary(inventory, set_name)
     if result.record is None:
@@ -491,7 +492,7 @@ def backup_canary(inventory: Path, set_name: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def backup_history(set_name: str | None, last: int, fmt: str) -> None:
     """The trend of the verifications: snapshot age, check, restore time and throughput per night."""
-    from carehard.display import backup_checks_table
+    from carehard.cli.display import backup_checks_table
     from carehard.history import History
     from carehard.paths import history_path
 
@@ -521,8 +522,8 @@ def report(
     """Write the reports of a past run: from the history, or from a run's ansible-runner artifacts."""
     if ctx.invoked_subcommand is not None:
         return
+    from carehard.jobs.report_source import load_run
     from carehard.report import build_report, write_reports
-    from carehard.report_source import load_run
 
     if sum(bool(x) for x in (run_id, last, artifacts)) > 1:
         raise UsageError("give one of --run, --last and --artifacts")
@@ -532,7 +533,7 @@ def report(
         source.run, load_catalog(), source.backups, source.trend, fleet=source.fleet, exposure=source.exposure
     )
     files = write_reports(report, output, chosen)
-    from carehard.display import run_summary
+    from carehard.cli.display import run_summary
 
     out.print(run_summary(source.run))
     for path in files:
@@ -548,9 +549,9 @@ def report_diff(before: str, after: str, fmt: str) -> None:
 
     Exits 1 when a control regressed, for CI.
     """
-    from carehard.display import diff_table
-    from carehard.report_source import load_history_run
-    from carehard.run_diff import diff_runs
+    from carehard.cli.display import diff_table
+    from carehard.jobs.report_source import load_history_run
+    from carehard.report.diff import diff_runs
 
     result = diff_runs(load_history_run(before), load_history_run(after))
     if fmt == "json":
@@ -572,10 +573,10 @@ def report_diff(before: str, after: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def report_evidence(care: bool, inventory: str | None, objectives: Path | None, fmt: str) -> None:
     """Per CaRE domain: the controls that support it, their state across the fleet, the last restore tests."""
-    from carehard.care_evidence import care_evidence, load_objectives
-    from carehard.display import care_tables
+    from carehard.cli.display import care_tables
     from carehard.history import History
     from carehard.paths import history_path
+    from carehard.report.care import care_evidence, load_objectives
 
     catalog = load_catalog()
     chosen = load_objectives(objectives, catalog) if objectives is not None else None
@@ -597,7 +598,7 @@ def runs() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def runs_list(last: int, fmt: str) -> None:
     """The newest runs: id, mode, dates, inventory, exit code and counts per status."""
-    from carehard.display import runs_table
+    from carehard.cli.display import runs_table
     from carehard.history import History
     from carehard.paths import history_path
 

@@ -23,14 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carehard.errors import UsageError
-from carehard.history import History, HostFacts, RunRecord
+from carehard.history import History
+from carehard.model import HostFacts, RunRecord
 from carehard.report.csv_report import BOM
 from carehard.report.csv_report import _cell as csv_cell
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from carehard.assess import AssessResult, EventObserver, ResultObserver
+    from carehard.jobs.assess import AssessResult, EventObserver, ResultObserver
 
 FACTS_PLAYBOOK = "compliance_facts.yml"
 FACTS_FAMILY = "compliance_facts"
@@ -226,7 +227,7 @@ def stored_rows(inventory: Path | None = None, limit: str | None = None) -> list
 
     hosts = None
     if inventory is not None:
-        from carehard.inventory import list_hosts
+        from carehard.engine.inventory import list_hosts
 
         hosts = {h.name for h in list_hosts(inventory, limit)}
     elif limit:
@@ -485,8 +486,8 @@ def collect(
 ) -> AssessResult:
     """Run the compliance_facts playbook read-only (check mode) on the inventory, or on this machine
     without one, and record it in the history as a run of mode "facts"; no report file is written."""
-    from carehard.assess import AssessOptions, assess
-    from carehard.selection import Selection
+    from carehard.engine.selection import Selection
+    from carehard.jobs.assess import AssessOptions, assess
 
     if not facts_controls():
         raise UsageError(f"the catalog has no {FACTS_FAMILY} control: this carehard cannot collect facts")

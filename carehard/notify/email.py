@@ -7,9 +7,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from carehard.notify_message import Alert
-from carehard.notify_settings import EmailSettings
-from carehard.notify_transport import ChannelFailed, describe, tls_context
+from carehard.notify.message import Alert
+from carehard.notify.settings import EmailSettings
+from carehard.notify.transport import ChannelFailed, describe, tls_context
 
 
 def send_email(settings: EmailSettings, alert: Alert) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from carehard.durations import parse_duration
 from carehard.errors import UsageError
-from carehard.schedule_units import (
+from carehard.schedule.units import (
     DEFAULT_TIMEOUT,
     DEFAULTS,
     JOBS,

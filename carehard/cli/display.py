@@ -6,11 +6,10 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
-from carehard.care_evidence import CareEvidence
 from carehard.catalog import Control
-from carehard.history import BackupCheck, RunRecord, RunSummary, WindowRecord
-from carehard.results import STATUSES
-from carehard.run_diff import RunDiff
+from carehard.model import STATUSES, BackupCheck, RunRecord, RunSummary, WindowRecord
+from carehard.report.care import CareEvidence
+from carehard.report.diff import RunDiff
 
 STATUS_STYLE = {
     "pass": "green",

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("pass", "fail", "fixed", "error", "not_applicable", "waived", "unreachable")
+from carehard.model import ControlResult, HostOutcome, redact
+
 TASK_ID = re.compile(r"^\s*([A-Z]{2}-[A-Z0-9]+-[0-9]{2})\s*\|\s*(.*)$")
 CHECK_ACTIONS = {"assert", "ansible.builtin.assert", "fail", "ansible.builtin.fail"}
 FACT_ACTIONS = {"gather_facts", "ansible.builtin.gather_facts", "setup", "ansible.builtin.setup"}
@@ -21,34 +22,6 @@ WAIVER_FACT = "carehard_waiver_state"
 FLEET_FACT = "carehard_fleet_facts"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
-_PRIVATE_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.DOTALL
-)
-_VAULT = re.compile(r"\$ANSIBLE_VAULT;[0-9.]+;[A-Z0-9]+(?:;[^\s]*)?(?:\s+[0-9a-f]+)*")
-_URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@\s/]+@")
-_SECRET = re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\S+)")
-
-
-@dataclass
-class ControlResult:
-    control: str
-    status: str
-    evidence: str
-    changed: bool = False
-
-
-@dataclass
-class HostOutcome:
-    name: str
-    reachable: bool = True
-    facts: dict[str, Any] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    results: dict[str, ControlResult] = field(default_factory=dict)
-    # The waivers that apply to this host, as the `carehard` role evaluated them:
-    # {"id", "reason", "expiry" (YYYY-MM-DD), "active"}.
-    waivers: list[dict[str, Any]] = field(default_factory=list)
-    # What a measuring module (restic_verify) returned, by the role it played: {"primary": {...}}.
-    measures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,23 +187,6 @@ def apply_waivers(hosts: Iterable[HostOutcome]) -> None:
                 result.evidence = (
                     f"waiver expired on {waiver['expiry']} ({waiver['reason']}): {result.evidence}"
                 )
-
-
-def count_statuses(hosts: Iterable[HostOutcome]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUSES, 0)
-    for host in hosts:
-        for result in host.results.values():
-            counts[result.status] += 1
-    return counts
-
-
-def redact(text: str) -> str:
-    """Remove what looks like a secret: key=value pairs named password, token...; passwords in
-    URLs; private key blocks; ansible-vault data."""
-    text = _PRIVATE_KEY.sub("[private key removed]", text)
-    text = _VAULT.sub("[vault data removed]", text)
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}********@", text)
-    return _SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}********", text)
 
 
 def _waivers(value: Any) -> list[dict[str, Any]]:

@@ -12,9 +12,9 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from carehard.notify_message import Alert
-from carehard.notify_settings import WebhookSettings
-from carehard.notify_transport import ChannelFailed, describe, tls_context
+from carehard.notify.message import Alert
+from carehard.notify.settings import WebhookSettings
+from carehard.notify.transport import ChannelFailed, describe, tls_context
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -29,9 +29,9 @@ from typing import Any
 
 import paramiko
 
-from carehard import winrm
+from carehard.engine import winrm
+from carehard.engine.inventory import WINDOWS_CONNECTIONS, InventoryHost
 from carehard.errors import UsageError
-from carehard.inventory import WINDOWS_CONNECTIONS, InventoryHost
 from carehard.paths import ANSIBLE_ROOT
 
 # paramiko logs connection failures (with tracebacks) at ERROR: without a handler they would reach

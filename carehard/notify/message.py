@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carehard.history import History, RunRecord
-from carehard.results import redact
+from carehard.history import History
+from carehard.model import RunRecord, redact
 
 MAX_ITEMS = 50
 MAX_EVIDENCE = 400

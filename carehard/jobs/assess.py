@@ -11,28 +11,24 @@ from typing import Any
 
 from carehard import __version__
 from carehard.catalog import Catalog, load_catalog
-from carehard.errors import UsageError
-from carehard.fleet import report_extras
-from carehard.history import History, RunRecord
-from carehard.inventory import LOCAL, list_hosts, local_inventory
+from carehard.engine.inventory import LOCAL, list_hosts, local_inventory
+from carehard.engine.results import ResultFolder, apply_waivers, merge_verification
+from carehard.engine.run import SITE_PLAYBOOK, PlaybookRun, new_run_id, run_playbook
+from carehard.engine.selection import Selection, select_controls
+from carehard.engine.winrm import connection_overlay
+from carehard.errors import RunBroken, UsageError
+from carehard.history import History
+from carehard.model import HostOutcome, RunRecord, exit_code_of
 from carehard.paths import history_path
 from carehard.report import build_report, warm_up, write_reports
+from carehard.report.fleet import report_extras
 from carehard.report.trend import run_trend
-from carehard.results import HostOutcome, ResultFolder, apply_waivers, merge_verification
-from carehard.run import SITE_PLAYBOOK, PlaybookRun, new_run_id, run_playbook
-from carehard.selection import Selection, select_controls
-from carehard.winrm import connection_overlay
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
 # Modes that run in check mode (change nothing): `facts` collects the fleet inventory read-only.
 CHECK_MODES = ("audit", "facts")
 
 EventObserver = Callable[[Mapping[str, Any]], None]
 ResultObserver = Callable[[str, str | None], None]
-
-
-class RunBroken(Exception):
-    """ansible-playbook stopped before any host ran (syntax, configuration)."""
 
 
 @dataclass(frozen=True)
@@ -123,16 +119,6 @@ def record_and_report(
     fleet, exposure = report_extras(history, record)
     report = build_report(record, catalog, trend=run_trend(history, record), fleet=fleet, exposure=exposure)
     return write_reports(report, output, formats)
-
-
-def exit_code_of(hosts: Any) -> int:
-    statuses = {r.status for h in hosts for r in h.results.values()}
-    broken = any(not h.reachable or h.errors for h in hosts)
-    if broken or statuses & {"error", "unreachable"}:
-        return EXIT_BROKEN
-    if "fail" in statuses:
-        return EXIT_FAIL
-    return EXIT_OK
 
 
 def play(

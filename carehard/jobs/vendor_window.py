@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from carehard.history import History, WindowRecord
+from carehard.engine.results import ResultFolder
+from carehard.engine.run import PlaybookRun, new_run_id, run_playbook
+from carehard.engine.winrm import connection_overlay
+from carehard.history import History
+from carehard.model import WindowRecord
 from carehard.paths import history_path
-from carehard.results import ResultFolder
-from carehard.run import PlaybookRun, new_run_id, run_playbook
 from carehard.vendors import Window, iso
-from carehard.winrm import connection_overlay
 
 WINDOW_PLAYBOOK = "vendor_window.yml"
 

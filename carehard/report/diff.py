@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from carehard.history import RunRecord
+from carehard.model import RunRecord
 
 GOOD = frozenset({"pass", "fixed", "waived"})
 BAD = frozenset({"fail", "error", "unreachable"})

@@ -9,9 +9,9 @@ import socket
 import time
 from logging.handlers import SysLogHandler
 
-from carehard.notify_message import Alert
-from carehard.notify_settings import SyslogSettings
-from carehard.notify_transport import ChannelFailed, describe
+from carehard.notify.message import Alert
+from carehard.notify.settings import SyslogSettings
+from carehard.notify.transport import ChannelFailed, describe
 
 TIMEOUT = 5.0
 MAX_LINE = 2000  # bytes of a datagram: beyond it some relays cut

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from carehard import __version__
-from carehard.assess import EventObserver, ResultObserver, RunBroken, exit_code_of, play
 from carehard.backups import BackupSet, load_sets
 from carehard.catalog import load_catalog
-from carehard.errors import UsageError
-from carehard.history import BackupCheck, History, RunRecord
+from carehard.engine.results import apply_waivers
+from carehard.engine.run import PlaybookRun, new_run_id
+from carehard.errors import RunBroken, UsageError
+from carehard.history import History
+from carehard.jobs.assess import EventObserver, ResultObserver, play
+from carehard.model import BackupCheck, HostOutcome, RunRecord, exit_code_of
 from carehard.paths import history_path
 from carehard.report import build_report, write_reports
 from carehard.report.trend import backup_set_trend, run_trend
-from carehard.results import HostOutcome, apply_waivers
-from carehard.run import PlaybookRun, new_run_id
 
 PLAYBOOK = "backup_verify.yml"
 FAMILY = "backup_verify"

@@ -14,10 +14,9 @@ from typing import Any
 import yaml
 
 from carehard import __version__
-from carehard.assess import exit_code_of
+from carehard.engine.results import ResultFolder, apply_waivers
 from carehard.errors import UsageError
-from carehard.history import RunRecord
-from carehard.results import ResultFolder, apply_waivers
+from carehard.model import RunRecord, exit_code_of
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -20,13 +20,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
-from carehard.errors import UsageError
-from carehard.inventory import (
+from carehard.engine.inventory import (
     WINDOWS_CONNECTIONS,
     WINDOWS_PORT_VARS,
     WINDOWS_SCHEME_VAR,
     InventoryHost,
 )
+from carehard.errors import UsageError
 
 HTTP_PORT, HTTPS_PORT = 5985, 5986
 SCHEMES = ("http", "https")

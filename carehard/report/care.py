@@ -13,7 +13,8 @@ import yaml
 
 from carehard.catalog import Catalog
 from carehard.errors import UsageError
-from carehard.history import BackupCheck, History, RunRecord
+from carehard.history import History
+from carehard.model import BackupCheck, RunRecord
 
 DOMAIN_TITLES = {
     "exposure": "D1 technical directories and internet exposure",

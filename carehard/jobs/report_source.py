@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from carehard.errors import UsageError
-from carehard.history import BackupCheck, History, RunRecord
+from carehard.history import History
+from carehard.model import BackupCheck, RunRecord
 from carehard.paths import history_path
 from carehard.report.trend import backup_set_trend, run_trend
 
@@ -37,13 +38,13 @@ def load_run(run_id: str | None, artifacts: Path | None) -> ReportSource:
     """The run, its sets' trend (backup runs), its pass-rate trend, its fleet rows and exposure map:
     from the history, or from artifacts alone (whose facts give the fleet rows)."""
     if artifacts is not None:
-        from carehard.artifacts import run_from_artifacts
-        from carehard.fleet import artifacts_extras
+        from carehard.engine.artifacts import run_from_artifacts
+        from carehard.report.fleet import artifacts_extras
 
         run = run_from_artifacts(artifacts)
         fleet, exposure = artifacts_extras(run)
         return ReportSource(run, fleet=fleet, exposure=exposure)
-    from carehard.fleet import report_extras
+    from carehard.report.fleet import report_extras
 
     run = load_history_run(run_id)
     history = History(history_path())

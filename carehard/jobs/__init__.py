@@ -1,0 +1,1 @@
+"""One module per job, and the pipeline that runs any of them."""
