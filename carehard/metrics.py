@@ -7,12 +7,12 @@ collector never reads half a file; labels name the mode, host or backup set.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from carehard.errors import UsageError
+from carehard.files import write_atomic
 from carehard.history import History
 from carehard.model import BackupCheck, RunRecord
 
@@ -168,15 +168,5 @@ def write_run_metrics(path: Path, run: RunRecord, checks: Sequence[BackupCheck] 
 
 
 def write_metrics(path: Path, text: str) -> None:
-    """Replace the file whole: a temporary file in the same directory, then an atomic rename."""
-    fd, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(scratch, 0o644)
-        os.replace(scratch, path)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
+    """Replace the file whole, readable by the collector: it never reads half a file."""
+    write_atomic(path, text, mode=0o644)

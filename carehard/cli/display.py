@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from carehard.catalog import Control
 from carehard.model import STATUSES, BackupCheck, RunRecord, RunSummary, WindowRecord
@@ -233,3 +235,87 @@ def care_tables(evidence: CareEvidence) -> list[Table]:
         restore.add_row("no restore test yet", "", "", "", "", "")
     tables.append(restore)
     return tables
+
+
+def _support_text(row: Mapping[str, Any]) -> tuple[str, str]:
+    status = row.get("support") or "—"
+    ends, left = row.get("support_ends"), row.get("support_days_left")
+    text = status
+    if ends:
+        text += f" until {ends}"
+    if left is not None:
+        text += f" ({left} d)"
+    style = {"unsupported": "red", "ending": "yellow", "supported": "green"}.get(str(status), "")
+    return text, style
+
+
+def _short(moment: Any) -> str:
+    """'2026-11-25T08:01:00Z' -> '2026-11-25 08:01'."""
+    return str(moment)[:16].replace("T", " ") if moment else "—"
+
+
+def fleet_table(rows: Iterable[Mapping[str, Any]], title: str = "fleet inventory") -> Table:
+    """The terminal view: one row per host, problems in colour."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in (
+        "Host",
+        "OS",
+        "Support",
+        "Security updates",
+        "Exposed",
+        "Reachable",
+        "Detection",
+        "Admins",
+        "Encryption",
+        "Domain",
+        "Time sync",
+        "Collected",
+    ):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        support, support_style = _support_text(row)
+        pending = row.get("security_updates_pending")
+        updates = Text("—" if pending is None else str(pending), style="yellow" if pending else "")
+        if row.get("security_updates"):
+            updates.append(": " + ", ".join(row["security_updates"][:5]))
+            if len(row["security_updates"]) > 5:
+                updates.append(", …")
+        if row.get("last_update"):
+            updates.append(f"\nlast {str(row['last_update'])[:10]}", style="dim")
+        exposed = Text()
+        for i, item in enumerate(row.get("exposed_services") or []):
+            exposed.append(("\n" if i else "") + item, style="" if item.endswith("[allowed]") else "red")
+        reachable = Text("—" if not row.get("reachable_from") else f"from {row['reachable_from']}: ")
+        if row.get("reachable_from"):
+            ports = row.get("reachable_ports") or []
+            reachable.append(", ".join(ports) or "none", style="red" if ports else "green")
+        agents = ", ".join(row.get("detection") or [])
+        ok = row.get("detection_ok")
+        detection = Text(agents or ("none" if ok is False else "—"), style="red" if ok is False else "")
+        admins = Text()
+        undeclared = set(row.get("undeclared_admins") or [])
+        for i, name in enumerate(row.get("admins") or []):
+            admins.append(", " if i else "")
+            admins.append(
+                f"{name} (undeclared)" if name in undeclared else name, "red" if name in undeclared else ""
+            )
+        for name in sorted(undeclared - set(row.get("admins") or [])):
+            admins.append((", " if admins.plain else "") + f"{name} (undeclared)", "red")
+        table.add_row(
+            Text(str(row.get("host"))),
+            Text(str(row.get("os") or "—")),
+            Text(support, style=support_style),
+            updates,
+            exposed if exposed.plain else Text("—"),
+            reachable,
+            detection,
+            admins if admins.plain else Text("—"),
+            Text(
+                str(row.get("disk_encryption") or "—"),
+                style="red" if row.get("disk_encryption") == "no" else "",
+            ),
+            Text(str(row.get("domain") or "—")),
+            Text(str(row.get("time_sync") or "—")),
+            Text(f"{_short(row.get('collected_at'))}\n{row.get('run_id') or ''}".strip(), style="dim"),
+        )
+    return table

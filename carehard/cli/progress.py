@@ -1,10 +1,8 @@
-"""A live display of a run from its event stream: hosts x controls done, and the current task."""
+"""A live display of a run as the result folder tells it: hosts x controls done, the current task."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -38,10 +36,8 @@ class RunProgress:
     ) -> None:
         self._progress.stop()
 
-    def task_started(self, event: Mapping[str, Any]) -> None:
-        if event.get("event") == "playbook_on_task_start":
-            name = str((event.get("event_data") or {}).get("task", ""))
-            self._progress.update(self._task, current=name[:60])
+    def task_started(self, name: str) -> None:
+        self._progress.update(self._task, current=name[:60])
 
     def result(self, host: str, control: str | None) -> None:
         if control is None and host not in self._hosts:

@@ -1,42 +1,42 @@
 """One carehard run of a kind at a time: an exclusive flock in the state dir, taken before any write.
 
-audit and harden share a lock (they touch the same hosts); backup verify has its own. The kernel
+Each job names its lock in its policy (carehard.jobs): every job that runs on the fleet's hosts
+(audit, harden, facts, vendor windows, backup canaries) shares HOSTS, so nothing changes a host
+while another run reads or changes it; backup verify and exposure scan have their own. The kernel
 drops a flock when its process dies, however it dies, so a killed run never leaves a stale lock.
 """
 
 from __future__ import annotations
 
 import fcntl
-import functools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from carehard.errors import UsageError
 from carehard.paths import state_dir
 
-# command -> lock name: commands that must not overlap share a name.
-LOCKS = {"audit": "audit-harden", "harden": "audit-harden", "backup verify": "backup-verify"}
-
-F = TypeVar("F", bound=Callable[..., Any])
+HOSTS = "audit-harden"  # the name predates the other jobs that share it
+BACKUPS = "backup-verify"
+EXPOSURE = "exposure-scan"
 
 
 class LockHeld(UsageError):
     """Another carehard run holds the lock this command needs."""
 
 
-def lock_path(command: str) -> Path:
-    return state_dir() / "locks" / f"{LOCKS[command]}.lock"
+def lock_path(lock: str) -> Path:
+    return state_dir() / "locks" / f"{lock}.lock"
 
 
 @contextmanager
-def run_lock(command: str) -> Iterator[Path]:
-    """Hold the lock of `command` (a key of LOCKS) for the block, or raise LockHeld at once."""
-    path = lock_path(command)
+def run_lock(lock: str, command: str) -> Iterator[Path]:
+    """Hold `lock` for the block on behalf of `command` (e.g. "audit"), or raise LockHeld at once."""
+    path = lock_path(lock)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Opened without truncating: the holder's record must survive until we know we hold it.
@@ -56,20 +56,6 @@ def run_lock(command: str) -> Iterator[Path]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-def locked(command: str) -> Callable[[F], F]:
-    """Decorator: the command runs holding the lock of `command` (see run_lock)."""
-
-    def decorate(function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with run_lock(command):
-                return function(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
 
 
 def _record(fd: int, command: str) -> None:

@@ -9,7 +9,7 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from carehard.model import ControlResult, HostOutcome, redact
 
@@ -36,18 +36,37 @@ class _Tally:
     unreachable: list[str] = field(default_factory=list)
 
 
+class RunObserver(Protocol):
+    """Who follows a run as it goes (the progress display), told in the folder's terms, not events'."""
+
+    def task_started(self, name: str) -> None: ...
+
+    def result(self, host: str, control: str | None) -> None: ...
+
+
 class ResultFolder:
     """Feed it every event of one playbook run; ask it for the outcome per host."""
 
-    def __init__(self, check_mode: bool, controls: Iterable[str]) -> None:
+    def __init__(
+        self, check_mode: bool, controls: Iterable[str], observer: RunObserver | None = None
+    ) -> None:
         self.check_mode = check_mode
         self.controls = list(controls)
+        self.observer = observer
         self._tallies: dict[str, dict[str, _Tally]] = {}
         self._hosts: dict[str, HostOutcome] = {}
         self._stopped_at: dict[str, str] = {}
 
     def feed(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
         """Take one runner event. Returns (host, control or None) when it was a task result."""
+        if self.observer is not None and event.get("event") == "playbook_on_task_start":
+            self.observer.task_started(str((event.get("event_data") or {}).get("task", "")))
+        touched = self._fold_event(event)
+        if touched is not None and self.observer is not None:
+            self.observer.result(*touched)
+        return touched
+
+    def _fold_event(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
         kind = str(event.get("event", ""))
         if not kind.startswith("runner_on_") or kind == "runner_on_start":
             return None

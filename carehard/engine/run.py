@@ -20,9 +20,10 @@ from typing import Any
 import ansible_runner
 import yaml
 
+from carehard.files import write_atomic
 from carehard.paths import ANSIBLE_ROOT, runs_dir
 
-EventHandler = Callable[[Mapping[str, Any]], None]
+EventHandler = Callable[[Mapping[str, Any]], object]
 SITE_PLAYBOOK = "site.yml"
 
 
@@ -158,10 +159,7 @@ def _scrubbed_command_file(artifacts: Path, kept: Mapping[str, str]) -> Iterator
         try:
             data = json.loads(command.read_text(encoding="utf-8"))
             data["env"] = {key: value for key, value in (data.get("env") or {}).items() if key in kept}
-            scratch = command.with_name(".command.tmp")
-            scratch.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            scratch.chmod(0o600)
-            scratch.replace(command)
+            write_atomic(command, json.dumps(data, ensure_ascii=False))
         except (OSError, ValueError):
             pass
 

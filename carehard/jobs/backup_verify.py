@@ -4,109 +4,87 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from carehard import __version__
 from carehard.backups import BackupSet, load_sets
-from carehard.catalog import load_catalog
-from carehard.engine.results import apply_waivers
-from carehard.engine.run import PlaybookRun, new_run_id
-from carehard.errors import RunBroken, UsageError
+from carehard.catalog import Catalog
+from carehard.engine.lock import BACKUPS
+from carehard.engine.run import PlaybookRun
+from carehard.errors import RunBroken
 from carehard.history import History
-from carehard.jobs.assess import EventObserver, ResultObserver, play
-from carehard.model import BackupCheck, HostOutcome, RunRecord, exit_code_of
+from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
+from carehard.model import BackupCheck, HostOutcome, RunRecord
 from carehard.paths import history_path
-from carehard.report import build_report, write_reports
 from carehard.report.trend import backup_set_trend, run_trend
 
 PLAYBOOK = "backup_verify.yml"
 FAMILY = "backup_verify"
 HOST_SUFFIX = ".backup"  # the playbook's host for set NAME is "NAME.backup"
+ON_BACKUPS = Policy(lock=BACKUPS)
 
 
-@dataclass(frozen=True)
-class VerifyOptions:
+@dataclass
+class BackupVerifyJob(Job):
     inventory: Path
-    sets: tuple[str, ...]
+    sets: tuple[str, ...]  # the set names asked for; none: every set
     read_data: bool
-    output: Path
-    formats: tuple[str, ...]
+    command: str = "backup verify"
+    mode: str = "backup"
+    policy: Policy = ON_BACKUPS
 
+    def __post_init__(self) -> None:
+        self._sets: list[BackupSet] = []
+        self._checks: list[BackupCheck] = []
 
-@dataclass(frozen=True)
-class VerifyResult:
-    run: RunRecord
-    checks: list[BackupCheck]
-    report_files: list[Path]
-    exit_code: int
+    def prepare(self, catalog: Catalog) -> None:
+        self._sets = load_sets(self.inventory, self.sets)
 
-
-def verify(
-    options: VerifyOptions, on_event: EventObserver | None = None, on_result: ResultObserver | None = None
-) -> VerifyResult:
-    sets = load_sets(options.inventory, options.sets)
-    catalog = load_catalog()
-    controls = [c.id for c in catalog.all() if c.family == FAMILY]
-    try:
-        options.output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create report directory {options.output}: {exc.strerror}") from None
-    history = History(history_path())
-    run_id = new_run_id()
-    started = _now()
-    request = PlaybookRun(
-        inventory=options.inventory.resolve(),
-        check_mode=True,
-        tags=controls,
-        extravars={
-            "carehard_mode": "backup",
-            "carehard_backup_only": [s.name for s in sets],
-            "carehard_backup_read_data": options.read_data,
-            "carehard_backup_canaries": canaries_by_set(history, sets),
-        },
-        playbook=PLAYBOOK,
-    )
-    hosts, artifacts = play(run_id, run_id, request, controls, on_event, on_result)
-    local = hosts.get("localhost")
-    # The other hosts are the production hosts probed for BK-OFF-01: the sets' evidence tells of them.
-    hosts = {name: host for name, host in hosts.items() if name.endswith(HOST_SUFFIX)}
-    if local is not None and (local.errors or not local.reachable):
-        raise RunBroken(
-            "the backup sets could not be read: " + ("; ".join(local.errors) or "localhost unreachable")
+    def execute(self, ctx: RunContext) -> Execution:
+        controls = [c.id for c in ctx.catalog.all() if c.family == FAMILY]
+        request = PlaybookRun(
+            inventory=self.inventory.resolve(),
+            check_mode=True,
+            tags=controls,
+            extravars={
+                "carehard_mode": "backup",
+                "carehard_backup_only": [s.name for s in self._sets],
+                "carehard_backup_read_data": self.read_data,
+                "carehard_backup_canaries": canaries_by_set(History(history_path()), self._sets),
+            },
+            playbook=PLAYBOOK,
         )
-    if not hosts:
-        raise RunBroken(f"no backup set was verified: see {artifacts / 'stdout'}")
-    apply_waivers(hosts.values())
-    record = RunRecord(
-        id=run_id,
-        mode="backup",
-        started=started,
-        finished=_now(),
-        carehard_version=__version__,
-        level=1,
-        selection={
-            "inventory": str(options.inventory),
+        hosts, artifacts = ctx.play(request, controls)
+        local = hosts.get("localhost")
+        # The other hosts are the production hosts probed for BK-OFF-01: the sets' evidence tells of them.
+        hosts = {name: host for name, host in hosts.items() if name.endswith(HOST_SUFFIX)}
+        if local is not None and (local.errors or not local.reachable):
+            raise RunBroken(
+                "the backup sets could not be read: " + ("; ".join(local.errors) or "localhost unreachable")
+            )
+        if not hosts:
+            raise RunBroken(f"no backup set was verified: see {artifacts / 'stdout'}")
+        for host in hosts.values():
+            host.facts.update(_set_facts(host, self._sets))
+        selection = {
+            "inventory": str(self.inventory),
             "limit": None,
             "only": [],
             "skip": [],
-            "sets": [s.name for s in sets],
-            "read_data": options.read_data,
-        },
-        controls=controls,
-        exit_code=exit_code_of(hosts.values()),
-        artifacts=str(artifacts),
-        hosts=hosts,
-    )
-    for host in hosts.values():
-        host.facts.update(_set_facts(host, sets))
-    checks = [check_of(run_id, record.finished, host) for host in hosts.values()]
-    history.save(record)
-    history.save_backup_checks(checks)
-    report = build_report(record, catalog, backup_set_trend(history, record), run_trend(history, record))
-    files = write_reports(report, options.output, options.formats)
-    return VerifyResult(record, checks, files, record.exit_code)
+            "sets": [s.name for s in self._sets],
+            "read_data": self.read_data,
+        }
+        return Execution(hosts, artifacts, controls, selection)
+
+    def finish(self, record: RunRecord, history: History) -> None:
+        self._checks = [check_of(record.id, record.finished, host) for host in record.hosts.values()]
+        history.save_backup_checks(self._checks)
+
+    def report_parts(self, record: RunRecord, history: History) -> dict[str, Any]:
+        return {"backups": backup_set_trend(history, record), "trend": run_trend(history, record)}
+
+    def backup_checks(self) -> Sequence[BackupCheck]:
+        return self._checks
 
 
 def set_name(host: str) -> str:
@@ -165,7 +143,3 @@ def _set_facts(host: HostOutcome, sets: Sequence[BackupSet]) -> dict[str, Any]:
                 "rto": backup_set.rto,
             }
     return {}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

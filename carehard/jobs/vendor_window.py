@@ -2,82 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from carehard.engine.results import ResultFolder
-from carehard.engine.run import PlaybookRun, new_run_id, run_playbook
+from carehard import clock
+from carehard.engine.lock import HOSTS
+from carehard.engine.run import PlaybookRun
 from carehard.engine.winrm import connection_overlay
 from carehard.history import History
-from carehard.model import WindowRecord
-from carehard.paths import history_path
+from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
+from carehard.model import HostOutcome, RunRecord, WindowRecord
 from carehard.vendors import Window, iso
 
 WINDOW_PLAYBOOK = "vendor_window.yml"
+# It rewrites sshd's Match rules and reloads sshd, as harden does: never both at once.
+CHANGES_ACCESS = Policy(lock=HOSTS, records=False, reports=False, waivers=False)
 
 
-@dataclass(frozen=True)
-class WindowOutcome:
-    done: list[str]
-    failed: dict[str, str]  # host -> why
-    run_id: str
-    artifacts: Path
-    replaced: int = 0
-
-
-def apply_window(inventory: Path, window: Window) -> WindowOutcome:
+@dataclass
+class VendorWindowJob(Job):
     """Run the window on every host, then record it for the hosts where it took.
 
     The hosts come from the inventory as Ansible lists them (vendors.plan_window); the WinRM
     connection of the Windows ones is checked, and completed, before anything runs."""
-    run_id = new_run_id()
-    request = PlaybookRun(
-        inventory=inventory.resolve(),
-        check_mode=False,
-        tags=(),
-        limit=",".join(h.name for h in window.hosts),
-        extravars=window.extravars(),
-        playbook=WINDOW_PLAYBOOK,
-        host_vars=connection_overlay(window.hosts),
-    )
-    folder = ResultFolder(check_mode=False, controls=[])
 
-    def handle(event: Mapping[str, Any]) -> None:
-        folder.feed(event)
+    inventory: Path
+    window: Window
+    policy: Policy = CHANGES_ACCESS
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # host -> why
+    closed: int = 0  # windows the history closed
 
-    outcome = run_playbook(run_id, run_id, request, handle)
-    seen = folder.outcomes()
-    done: list[str] = []
-    failed: dict[str, str] = {}
-    for host in window.hosts:
-        result = seen.get(host.name)
-        if result is None:
-            failed[host.name] = f"did not run (see {outcome.artifacts / 'stdout'})"
-        elif not result.reachable or result.errors:
-            failed[host.name] = "; ".join(result.errors) or "unreachable"
-        else:
-            done.append(host.name)
-    history = History(history_path())
-    closed = 0
-    if window.action == "open" and window.end is not None and done:
-        history.open_windows(
-            [
-                WindowRecord(
-                    vendor=window.vendor.name,
-                    account=window.vendor.account,
-                    host=name,
-                    opened_by=window.by,
-                    opened_at=iso(window.start),
-                    reason=window.reason,
-                    ends_at=iso(window.end),
-                    run_id=run_id,
-                )
-                for name in done
-            ]
+    def __post_init__(self) -> None:
+        self.command = f"vendor {self.window.action}"
+        self.mode = f"vendor-{self.window.action}"
+        self._host_vars = connection_overlay(self.window.hosts)  # a refused WinRM setting: UsageError now
+
+    def execute(self, ctx: RunContext) -> Execution:
+        request = PlaybookRun(
+            inventory=self.inventory.resolve(),
+            check_mode=False,
+            tags=(),
+            limit=",".join(h.name for h in self.window.hosts),
+            extravars=self.window.extravars(),
+            playbook=WINDOW_PLAYBOOK,
+            host_vars=self._host_vars,
         )
-    elif window.action == "close" and done:
-        closed = history.close_windows(window.vendor.name, done, window.by, iso(datetime.now(UTC)))
-    return WindowOutcome(done, failed, run_id, outcome.artifacts, closed)
+        seen, outcome = ctx.run(request)
+        hosts: dict[str, HostOutcome] = {}
+        for wanted in self.window.hosts:
+            host = seen.get(wanted.name)
+            if host is None:
+                self.failed[wanted.name] = f"did not run (see {outcome.artifacts / 'stdout'})"
+                host = HostOutcome(wanted.name, errors=[self.failed[wanted.name]])
+            elif not host.reachable or host.errors:
+                self.failed[wanted.name] = "; ".join(host.errors) or "unreachable"
+            else:
+                self.done.append(wanted.name)
+            hosts[wanted.name] = host
+        selection = {"inventory": str(self.inventory), "vendor": self.window.vendor.name}
+        return Execution(hosts, outcome.artifacts, [], selection)
+
+    def finish(self, record: RunRecord, history: History) -> None:
+        window = self.window
+        if window.action == "open" and window.end is not None and self.done:
+            history.open_windows(
+                [
+                    WindowRecord(
+                        vendor=window.vendor.name,
+                        account=window.vendor.account,
+                        host=name,
+                        opened_by=window.by,
+                        opened_at=iso(window.start),
+                        reason=window.reason,
+                        ends_at=iso(window.end),
+                        run_id=record.id,
+                    )
+                    for name in self.done
+                ]
+            )
+        elif window.action == "close" and self.done:
+            self.closed = history.close_windows(window.vendor.name, self.done, window.by, iso(clock.now()))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from carehard.catalog import Catalog
 from carehard.errors import UsageError
+from carehard.files import write_atomic
 from carehard.model import BackupCheck, RunRecord, count_statuses
 
 SCHEMA = "carehard-report/1"
@@ -157,14 +156,7 @@ def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str])
     written = []
     for name, text in rendered:
         target = out_dir / name
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, text)
         written.append(target)
     return written
 

@@ -16,26 +16,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from carehard.errors import UsageError
+from carehard.files import write_atomic
 from carehard.history import History
 from carehard.model import HostFacts, RunRecord
 from carehard.report.csv_report import BOM
 from carehard.report.csv_report import _cell as csv_cell
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    pass
 
-    from carehard.jobs.assess import AssessResult, EventObserver, ResultObserver
 
-FACTS_PLAYBOOK = "compliance_facts.yml"
-FACTS_FAMILY = "compliance_facts"
-FACTS_MODE = "facts"
 EXPOSURE_MODE = "exposure"
 EXPOSURE_STATES = ("open", "closed", "filtered")
 SUPPORT_STATES = ("supported", "ending", "unsupported", "unknown")
@@ -220,23 +215,8 @@ def history_rows(history: History, hosts: Collection[str] | None = None) -> list
     return rows
 
 
-def stored_rows(inventory: Path | None = None, limit: str | None = None) -> list[dict[str, Any]]:
-    """`carehard facts --from-history`: the rows of every host in the history, or of the inventory's
-    hosts (after --limit) when one is given."""
-    from carehard.paths import history_path
-
-    hosts = None
-    if inventory is not None:
-        from carehard.engine.inventory import list_hosts
-
-        hosts = {h.name for h in list_hosts(inventory, limit)}
-    elif limit:
-        raise UsageError("--limit with --from-history needs -i: the pattern is resolved in the inventory")
-    return history_rows(History(history_path()), hosts)
-
-
 def collected_rows(run: RunRecord) -> list[dict[str, Any]]:
-    """The rows of the hosts of a run `collect` just recorded."""
+    """The rows of the hosts of a run of `carehard facts` just recorded."""
     from carehard.paths import history_path
 
     return run_rows(History(history_path()), run)
@@ -368,136 +348,10 @@ def render_csv(rows: Iterable[Mapping[str, Any]], bom: bool = False) -> str:
     return out.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write the whole text to a temporary file next to `path`, then rename it over `path`."""
-    directory = path.parent
+def write_rows(path: Path, text: str) -> None:
+    """The CSV or JSON of `carehard facts --output`, replaced whole."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text, newline="")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _support_text(row: Mapping[str, Any]) -> tuple[str, str]:
-    status = row.get("support") or "—"
-    ends, left = row.get("support_ends"), row.get("support_days_left")
-    text = status
-    if ends:
-        text += f" until {ends}"
-    if left is not None:
-        text += f" ({left} d)"
-    style = {"unsupported": "red", "ending": "yellow", "supported": "green"}.get(str(status), "")
-    return text, style
-
-
-def _short(moment: Any) -> str:
-    """'2026-11-25T08:01:00Z' -> '2026-11-25 08:01'."""
-    return str(moment)[:16].replace("T", " ") if moment else "—"
-
-
-def fleet_table(rows: Iterable[Mapping[str, Any]], title: str = "fleet inventory") -> Table:
-    """The terminal view: one row per host, problems in colour."""
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for column in (
-        "Host",
-        "OS",
-        "Support",
-        "Security updates",
-        "Exposed",
-        "Reachable",
-        "Detection",
-        "Admins",
-        "Encryption",
-        "Domain",
-        "Time sync",
-        "Collected",
-    ):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        support, support_style = _support_text(row)
-        pending = row.get("security_updates_pending")
-        updates = Text("—" if pending is None else str(pending), style="yellow" if pending else "")
-        if row.get("security_updates"):
-            updates.append(": " + ", ".join(row["security_updates"][:5]))
-            if len(row["security_updates"]) > 5:
-                updates.append(", …")
-        if row.get("last_update"):
-            updates.append(f"\nlast {str(row['last_update'])[:10]}", style="dim")
-        exposed = Text()
-        for i, item in enumerate(row.get("exposed_services") or []):
-            exposed.append(("\n" if i else "") + item, style="" if item.endswith("[allowed]") else "red")
-        reachable = Text("—" if not row.get("reachable_from") else f"from {row['reachable_from']}: ")
-        if row.get("reachable_from"):
-            ports = row.get("reachable_ports") or []
-            reachable.append(", ".join(ports) or "none", style="red" if ports else "green")
-        agents = ", ".join(row.get("detection") or [])
-        ok = row.get("detection_ok")
-        detection = Text(agents or ("none" if ok is False else "—"), style="red" if ok is False else "")
-        admins = Text()
-        undeclared = set(row.get("undeclared_admins") or [])
-        for i, name in enumerate(row.get("admins") or []):
-            admins.append(", " if i else "")
-            admins.append(
-                f"{name} (undeclared)" if name in undeclared else name, "red" if name in undeclared else ""
-            )
-        for name in sorted(undeclared - set(row.get("admins") or [])):
-            admins.append((", " if admins.plain else "") + f"{name} (undeclared)", "red")
-        table.add_row(
-            Text(str(row.get("host"))),
-            Text(str(row.get("os") or "—")),
-            Text(support, style=support_style),
-            updates,
-            exposed if exposed.plain else Text("—"),
-            reachable,
-            detection,
-            admins if admins.plain else Text("—"),
-            Text(
-                str(row.get("disk_encryption") or "—"),
-                style="red" if row.get("disk_encryption") == "no" else "",
-            ),
-            Text(str(row.get("domain") or "—")),
-            Text(str(row.get("time_sync") or "—")),
-            Text(f"{_short(row.get('collected_at'))}\n{row.get('run_id') or ''}".strip(), style="dim"),
-        )
-    return table
-
-
-# --- the collection --------------------------------------------------------------------------------
-
-
-def collect(
-    inventory: Path | None,
-    limit: str | None,
-    on_event: EventObserver | None = None,
-    on_result: ResultObserver | None = None,
-) -> AssessResult:
-    """Run the compliance_facts playbook read-only (check mode) on the inventory, or on this machine
-    without one, and record it in the history as a run of mode "facts"; no report file is written."""
-    from carehard.engine.selection import Selection
-    from carehard.jobs.assess import AssessOptions, assess
-
-    if not facts_controls():
-        raise UsageError(f"the catalog has no {FACTS_FAMILY} control: this carehard cannot collect facts")
-    selection = Selection(level=3, limit=limit, families=(FACTS_FAMILY,))
-    options = AssessOptions(FACTS_MODE, inventory, selection, Path("."), (), playbook=FACTS_PLAYBOOK)
-    return assess(options, on_event, on_result)
-
-
-def facts_controls() -> int:
-    """How many controls `collect` runs (for the progress display)."""
-    from carehard.catalog import load_catalog
-
-    return len([c for c in load_catalog().all() if c.family == FACTS_FAMILY])

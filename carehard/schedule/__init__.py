@@ -14,7 +14,6 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from carehard.durations import parse_duration
 from carehard.errors import UsageError
+from carehard.files import stage
 from carehard.schedule.units import (
     DEFAULT_TIMEOUT,
     DEFAULTS,
@@ -176,7 +176,7 @@ def apply(plan: Plan) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in plan.write.items():
-            staged.append((_stage(path, text), path))
+            staged.append((stage(path, text, mode=0o644), path))
         if plan.log is not None:
             _prepare_log(plan.log, plan.owner)
     except OSError as exc:
@@ -388,16 +388,6 @@ def _read_schedule(path: Path) -> JobSchedule | None:
         return JobSchedule.from_metadata(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
-
-
-def _stage(path: Path, text: str) -> Path:
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(name, 0o644)
-    return Path(name)
 
 
 def _prepare_log(log: Path, owner: str) -> None:

@@ -26,19 +26,17 @@ from carehard.exposure import (
     Probed,
     ScanOptions,
     Target,
-    evaluate,
     parse_allowed,
-    parse_nmap_xml,
     parse_ports,
     plan_scan,
-    probed_from_connect,
-    probed_from_nmap,
-    probed_of,
-    run_scan,
     scan_bound,
     single_host,
 )
+from carehard.exposure.probe import evaluate, parse_nmap_xml, probed_from_connect, probed_from_nmap, probed_of
 from carehard.history import History
+from carehard.jobs import pipeline
+from carehard.jobs.exposure import ScanJob
+from carehard.jobs.pipeline import Outputs, run_job
 from tests.clirun import carehard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -484,7 +482,7 @@ def test_the_vantage_and_loopback_hosts_are_not_targets(inventory: Path) -> None
 
 
 class FakePlaybook:
-    """Stands for carehard.run.run_playbook: gives the events a real run gives, records the request."""
+    """Stands for carehard.engine.run.run_playbook: gives the events a real run gives, records the request."""
 
     def __init__(self, events: list[dict[str, Any]]) -> None:
         self.events = events
@@ -528,12 +526,11 @@ def test_a_scan_is_recorded_with_one_outcome_per_target(
         },
     }  # fmt: skip
     fake = FakePlaybook([ok_event("edge", {"changed": False, "measures": measures})])
-    monkeypatch.setattr(exposure, "run_playbook", fake)
-    options = ScanOptions(
-        inventory, "edge", (22, 3389), "pc1,pc2", output=tmp_path / "out", formats=("json",)
-    )
-    result = run_scan(plan_scan(options))
-    assert result.exit_code == 1 and result.problem is None
+    monkeypatch.setattr(pipeline, "run_playbook", fake)
+    options = ScanOptions(inventory, "edge", (22, 3389), "pc1,pc2")
+    job = ScanJob(plan_scan(options))
+    result = run_job(job, Outputs(tmp_path / "out", ("json",)))
+    assert result.exit_code == 1 and job.problem is None
     request = fake.requests[0]
     assert request.playbook == "exposure_scan.yml" and request.limit == "edge" and not request.check_mode
     assert request.extravars["carehard_exposure_targets"] == ["198.51.100.11", "198.51.100.12"]
@@ -558,11 +555,12 @@ def test_an_unreachable_vantage_host_exits_3_and_measures_nothing(
         "event_data": {"host": "edge", "task": "Probe the TCP ports of the targets",
                        "res": {"msg": "ssh: connect to host 198.51.100.10 port 22: No route to host"}},
     }  # fmt: skip
-    monkeypatch.setattr(exposure, "run_playbook", FakePlaybook([unreachable]))
-    options = ScanOptions(inventory, "edge", (22,), "pc1", output=tmp_path / "out", formats=("json",))
-    result = run_scan(plan_scan(options))
+    monkeypatch.setattr(pipeline, "run_playbook", FakePlaybook([unreachable]))
+    options = ScanOptions(inventory, "edge", (22,), "pc1")
+    job = ScanJob(plan_scan(options))
+    result = run_job(job, Outputs(tmp_path / "out", ("json",)))
     assert result.exit_code == 3
-    assert result.problem is not None and result.problem.startswith("vantage host edge unreachable: ")
+    assert job.problem is not None and job.problem.startswith("vantage host edge unreachable: ")
     outcome = result.run.hosts["pc1"].results["EX-NET-01"]
     assert outcome.status == "unreachable" and "No route to host" in outcome.evidence
 
@@ -575,12 +573,13 @@ def test_a_broken_probe_exits_3(
         "event_data": {"host": "edge", "task": "Probe the TCP ports of the targets", "task_action": "port_probe",
                        "res": {"msg": "nmap failed (rc 1): nmap: unrecognized option"}},
     }  # fmt: skip
-    monkeypatch.setattr(exposure, "run_playbook", FakePlaybook([failed]))
-    options = ScanOptions(inventory, "edge", (22,), "pc1", output=tmp_path / "out", formats=("json",))
-    result = run_scan(plan_scan(options))
+    monkeypatch.setattr(pipeline, "run_playbook", FakePlaybook([failed]))
+    options = ScanOptions(inventory, "edge", (22,), "pc1")
+    job = ScanJob(plan_scan(options))
+    result = run_job(job, Outputs(tmp_path / "out", ("json",)))
     assert result.exit_code == 3
     assert result.run.hosts["pc1"].results["EX-NET-01"].status == "error"
-    assert "nmap failed (rc 1)" in str(result.problem)
+    assert "nmap failed (rc 1)" in str(job.problem)
 
 
 # ---- port_probe against real sockets on 127.0.0.1 -------------------------------------------------------

@@ -370,20 +370,21 @@ def test_cli_run_refuses_a_missing_inventory(tmp_path: Path) -> None:
 def test_collect_runs_the_facts_playbook_in_check_mode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from carehard.jobs import assess
+    from carehard.jobs.facts import FactsJob
+    from carehard.jobs.pipeline import RunContext, run_job
 
     monkeypatch.setenv("CAREHARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
     seen: dict[str, Any] = {}
 
-    def fake_play(run_id: str, ident: str, request: Any, controls: list[str], *_: Any) -> Any:
+    def fake_play(ctx: RunContext, request: Any, controls: list[str], *_: Any, **__: Any) -> Any:
         seen.update(request=request, controls=controls)
         host = HostOutcome("localhost", facts={"fleet": fleet_doc()})
         host.results["IV-ADM-01"] = ControlResult("IV-ADM-01", "fail", "undeclared administrator: mallory")
         return {"localhost": host}, tmp_path / "artifacts"
 
-    monkeypatch.setattr(assess, "play", fake_play)
-    result = fleet.collect(None, None)
+    monkeypatch.setattr(RunContext, "play", fake_play)
+    result = run_job(FactsJob(None, None))
     request = seen["request"]
     assert request.playbook == "compliance_facts.yml" and request.check_mode is True
     assert request.extravars["carehard_mode"] == "facts"

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from carehard.engine.lock import LockHeld, lock_path, run_lock
+from carehard.engine.lock import BACKUPS, HOSTS, LockHeld, lock_path, run_lock
 from carehard.errors import UsageError
 from tests.clirun import carehard
 
 HOLDER = """
 import sys, time
 from carehard.engine.lock import run_lock
-with run_lock(sys.argv[1]):
+with run_lock(sys.argv[1], sys.argv[2]):
     print("held", flush=True)
     time.sleep(120)
 """
@@ -36,10 +36,10 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @contextmanager
-def held_by_another_process(command: str) -> Iterator[subprocess.Popen[str]]:
-    """A real second process holding the lock of `command` until the block ends."""
+def held_by_another_process(lock: str, command: str) -> Iterator[subprocess.Popen[str]]:
+    """A real second process holding `lock` for `command` until the block ends."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, command], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
+        [sys.executable, "-c", HOLDER, lock, command], stdout=subprocess.PIPE, text=True, env=dict(os.environ)
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
@@ -56,7 +56,7 @@ def one_error_line(stderr: str) -> str:
 
 
 def test_a_second_audit_is_refused_and_writes_nothing(state: Path, tmp_path: Path) -> None:
-    with held_by_another_process("audit") as holder:
+    with held_by_another_process(HOSTS, "audit") as holder:
         result = carehard("audit", "--output", tmp_path / "report", "--metrics-file", tmp_path / "m.prom")
     assert result.returncode == 2
     line = one_error_line(result.stderr)
@@ -68,13 +68,13 @@ def test_a_second_audit_is_refused_and_writes_nothing(state: Path, tmp_path: Pat
 
 def test_harden_shares_the_audit_lock_and_backup_verify_has_its_own(state: Path, tmp_path: Path) -> None:
     missing = tmp_path / "missing.yml"
-    with held_by_another_process("audit"):
+    with held_by_another_process(HOSTS, "audit"):
         harden = carehard("harden", "--yes", "-i", missing, "--output", tmp_path / "out")
         verify = carehard("backup", "verify", "-i", missing, "--output", tmp_path / "out")
     assert harden.returncode == 2 and "another carehard audit is running" in one_error_line(harden.stderr)
     # Not blocked by the audit: it goes on and stops at its own bad inventory.
     assert verify.returncode == 2 and "missing.yml does not exist" in one_error_line(verify.stderr)
-    with held_by_another_process("backup verify"):
+    with held_by_another_process(BACKUPS, "backup verify"):
         verify = carehard("backup", "verify", "-i", missing, "--output", tmp_path / "out")
     line = one_error_line(verify.stderr)
     assert verify.returncode == 2 and "another carehard backup verify is running (pid " in line
@@ -83,27 +83,27 @@ def test_harden_shares_the_audit_lock_and_backup_verify_has_its_own(state: Path,
 
 
 def test_a_killed_holder_leaves_no_stale_lock(state: Path) -> None:
-    with held_by_another_process("backup verify") as holder:
-        with pytest.raises(LockHeld), run_lock("backup verify"):
+    with held_by_another_process(BACKUPS, "backup verify") as holder:
+        with pytest.raises(LockHeld), run_lock(BACKUPS, "backup verify"):
             pass
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=10)
-        with run_lock("backup verify") as path:
+        with run_lock(BACKUPS, "backup verify") as path:
             record = json.loads(path.read_text())
             assert record["pid"] == os.getpid() and record["command"] == "carehard backup verify"
-    assert lock_path("backup verify").read_text() == ""  # released: the record goes with the lock
+    assert lock_path(BACKUPS).read_text() == ""  # released: the record goes with the lock
 
 
 @pytest.mark.skipif(shutil.which("flock") is None, reason="util-linux flock not installed")
 def test_a_holder_that_wrote_no_record_yet_still_gives_a_clear_line(state: Path, tmp_path: Path) -> None:
-    path = lock_path("audit")
+    path = lock_path(HOSTS)
     path.parent.mkdir(parents=True)
     path.touch()
     holder = subprocess.Popen(["flock", "--exclusive", str(path), "sleep", "60"])
     try:
         for _ in range(100):  # until flock(1) holds it
             try:
-                with run_lock("audit"):
+                with run_lock(HOSTS, "audit"):
                     pass
             except LockHeld:
                 break
@@ -123,7 +123,7 @@ def test_an_unwritable_state_dir_is_named(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("CAREHARD_STATE_DIR", str(blocker / "state"))
     with (
         pytest.raises(UsageError, match=r"cannot open the run lock .*/file/state/locks/audit-harden\.lock"),
-        run_lock("harden"),
+        run_lock(HOSTS, "harden"),
     ):
         pass
 
@@ -150,7 +150,7 @@ def harden_at_a_terminal(inventory: Path, output: Path, answer: str) -> subproce
 
 def test_harden_asks_before_it_takes_the_lock(state: Path, tmp_path: Path) -> None:
     missing = tmp_path / "missing.yml"
-    with held_by_another_process("audit"):
+    with held_by_another_process(HOSTS, "audit"):
         declined = harden_at_a_terminal(missing, tmp_path / "out", "n")
         confirmed = harden_at_a_terminal(missing, tmp_path / "out", "y")
     # The prompt comes first, so a harden waiting at it holds nothing back...

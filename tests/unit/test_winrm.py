@@ -412,7 +412,7 @@ def test_a_vendor_window_on_a_refused_windows_host_never_runs(
 ) -> None:
     from datetime import UTC, datetime
 
-    from carehard.jobs.vendor_window import apply_window
+    from carehard.jobs.vendor_window import VendorWindowJob
     from carehard.vendors import Vendor, Window
 
     monkeypatch.setenv("CAREHARD_STATE_DIR", str(tmp_path / "state"))
@@ -420,7 +420,7 @@ def test_a_vendor_window_on_a_refused_windows_host_never_runs(
     host = windows_host(ansible_winrm_transport="plaintext", ansible_winrm_scheme="http")
     window = Window(vendor, (host,), "close", datetime.now(UTC), None, "", "tester")
     with pytest.raises(UsageError, match="plaintext over http sends the password in clear"):
-        apply_window(tmp_path / "hosts.yml", window)
+        VendorWindowJob(tmp_path / "hosts.yml", window)
     assert not (tmp_path / "state").exists()
 
 

@@ -1,0 +1,120 @@
+"""`carehard report` (a past run's reports, diff, CaRE evidence) and `carehard runs`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from carehard.catalog import load_catalog
+from carehard.cli.base import cli, out, report_options
+from carehard.errors import UsageError
+from carehard.report import parse_formats
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--run", "run_id", metavar="ID", help="This run of the history (see `carehard runs list`).")
+@click.option("--last", is_flag=True, help="The newest run of the history (the default).")
+@click.option(
+    "--artifacts",
+    type=click.Path(path_type=Path),
+    help="An ansible-runner artifacts directory (AWX, ansible-navigator, ansible-runner).",
+)
+@report_options
+@click.pass_context
+def report(
+    ctx: click.Context, run_id: str | None, last: bool, artifacts: Path | None, output: Path, formats: str
+) -> None:
+    """Write the reports of a past run: from the history, or from a run's ansible-runner artifacts."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from carehard.jobs.report_source import load_run
+    from carehard.report import build_report, write_reports
+
+    if sum(bool(x) for x in (run_id, last, artifacts)) > 1:
+        raise UsageError("give one of --run, --last and --artifacts")
+    chosen = tuple(parse_formats(formats))
+    source = load_run(run_id, artifacts)
+    report = build_report(
+        source.run, load_catalog(), source.backups, source.trend, fleet=source.fleet, exposure=source.exposure
+    )
+    files = write_reports(report, output, chosen)
+    from carehard.cli.display import run_summary
+
+    out.print(run_summary(source.run))
+    for path in files:
+        out.print(f"report: {path}")
+
+
+@report.command("diff")
+@click.argument("before")
+@click.argument("after")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def report_diff(before: str, after: str, fmt: str) -> None:
+    """What changed from run BEFORE to run AFTER: regressions, improvements, hosts added or gone.
+
+    Exits 1 when a control regressed, for CI.
+    """
+    from carehard.cli.display import diff_table
+    from carehard.jobs.report_source import load_history_run
+    from carehard.report.diff import diff_runs
+
+    result = diff_runs(load_history_run(before), load_history_run(after))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        out.print(diff_table(result))
+    if result.regressed:
+        sys.exit(1)
+
+
+@report.command("evidence")
+@click.option("--care", is_flag=True, required=True, help="The CaRE view (the only one so far).")
+@click.option("--inventory", metavar="PATH", help="Only runs of this inventory (as given to -i).")
+@click.option(
+    "--objectives",
+    type=click.Path(path_type=Path),
+    help="YAML naming your CaRE objectives (e.g. D2.01.D) and the controls that support each.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def report_evidence(care: bool, inventory: str | None, objectives: Path | None, fmt: str) -> None:
+    """Per CaRE domain: the controls that support it, their state across the fleet, the last restore tests."""
+    from carehard.cli.display import care_tables
+    from carehard.history import History
+    from carehard.paths import history_path
+    from carehard.report.care import care_evidence, load_objectives
+
+    catalog = load_catalog()
+    chosen = load_objectives(objectives, catalog) if objectives is not None else None
+    evidence = care_evidence(History(history_path()), catalog, inventory, chosen)
+    if fmt == "json":
+        click.echo(json.dumps(evidence.as_dict(), indent=2, ensure_ascii=False))
+        return
+    for table in care_tables(evidence):
+        out.print(table)
+
+
+@cli.group()
+def runs() -> None:
+    """The runs in the history."""
+
+
+@runs.command("list")
+@click.option("--last", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def runs_list(last: int, fmt: str) -> None:
+    """The newest runs: id, mode, dates, inventory, exit code and counts per status."""
+    from carehard.cli.display import runs_table
+    from carehard.history import History
+    from carehard.paths import history_path
+
+    summaries = History(history_path()).runs(last)
+    if fmt == "json":
+        click.echo(json.dumps([dict(vars(s), pass_rate=s.pass_rate) for s in summaries], indent=2))
+        return
+    if not summaries:
+        out.print("no run in the history yet")
+        return
+    out.print(runs_table(summaries))

@@ -1,0 +1,228 @@
+"""The one way a job runs, whatever the command: the job's lock, a run id and its clock, the
+playbook runs folded into one outcome per host, waivers, the history, the reports, the metrics
+file and the alerts, each as the job's policy says. Jobs (the other modules of this package) say
+what to run and what their results mean; nothing here knows one job from another.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from carehard import __version__, clock, metrics, notify
+from carehard.catalog import Catalog, load_catalog
+from carehard.engine.lock import run_lock
+from carehard.engine.results import ResultFolder, RunObserver, apply_waivers
+from carehard.engine.run import PlaybookRun, RunnerOutcome, new_run_id, run_playbook
+from carehard.errors import RunBroken, UsageError
+from carehard.history import History
+from carehard.model import BackupCheck, HostOutcome, RunRecord, exit_code_of
+from carehard.paths import history_path
+from carehard.report import build_report, warm_up, write_reports
+from carehard.report.fleet import report_extras
+from carehard.report.trend import run_trend
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the pipeline does around a job's playbook runs."""
+
+    lock: str  # the run lock it holds (carehard.engine.lock): jobs on the fleet's hosts share one
+    records: bool = True  # the run is saved in the history (runs list, report --run, trends)
+    reports: bool = True  # reports are written, in the formats the command asks
+    waivers: bool = True  # a failing control under an active waiver is `waived`
+    warm_up: bool = False  # get the report renderers and the history ready while the playbook runs
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a run's results go besides the history, as the command line asks."""
+
+    directory: Path = Path("carehard-report")
+    formats: tuple[str, ...] = ()
+    metrics_file: Path | None = None
+
+
+@dataclass
+class Execution:
+    """What a job's playbook runs gave, and what the run record says of its request."""
+
+    hosts: dict[str, HostOutcome]
+    artifacts: Path
+    controls: list[str]
+    selection: dict[str, Any]
+    level: int = 1
+
+
+@dataclass
+class JobResult:
+    run: RunRecord
+    report_files: list[Path]
+    notes: list[str] = field(default_factory=list)  # "metrics: PATH", "notified: ..." for the terminal
+    warnings: list[str] = field(default_factory=list)  # what failed without costing the exit code
+
+    @property
+    def exit_code(self) -> int:
+        return self.run.exit_code
+
+
+class RunContext:
+    """What a job's execute() gets: the run's id, and the playbook runs folded for it."""
+
+    def __init__(self, run_id: str, catalog: Catalog, observer: RunObserver | None) -> None:
+        self.run_id = run_id
+        self.catalog = catalog
+        self.observer = observer
+
+    def run(
+        self,
+        request: PlaybookRun,
+        controls: Sequence[str] = (),
+        ident: str | None = None,
+        watched: bool = True,
+    ) -> tuple[dict[str, HostOutcome], RunnerOutcome]:
+        """One playbook run, its events folded into one outcome per host it reached."""
+        folder = ResultFolder(request.check_mode, controls, self.observer if watched else None)
+        outcome = run_playbook(self.run_id, ident or self.run_id, request, folder.feed)
+        return folder.outcomes(), outcome
+
+    def play(
+        self, request: PlaybookRun, controls: Sequence[str], ident: str | None = None, watched: bool = True
+    ) -> tuple[dict[str, HostOutcome], Path]:
+        """As run(), for a playbook that must reach hosts: one that ran on none raises RunBroken."""
+        hosts, outcome = self.run(request, controls, ident, watched)
+        if not hosts:
+            raise RunBroken(_why_no_host_ran(request, outcome.artifacts / "stdout"))
+        return hosts, outcome.artifacts
+
+
+class Job:
+    """A job: what one command runs. Subclasses set `command`, `mode`, `policy` and `inventory`,
+    and implement execute(); the other hooks have the defaults most jobs want."""
+
+    command: str  # as the user typed it, e.g. "backup verify": the lock's record, the messages
+    mode: str  # the run record's mode
+    policy: Policy
+    inventory: Path | None  # where alert settings are looked for (else the config file)
+
+    def prepare(self, catalog: Catalog) -> None:
+        """Check what the job needs, holding the lock and before anything runs (UsageError)."""
+
+    def execute(self, ctx: RunContext) -> Execution:
+        raise NotImplementedError
+
+    def finish(self, record: RunRecord, history: History) -> None:
+        """The job's own records, once the run is recorded (backup checks, vendor windows...)."""
+
+    def report_parts(self, record: RunRecord, history: History) -> dict[str, Any]:
+        """build_report's keyword arguments beyond the run and the catalog."""
+        fleet, exposure = report_extras(history, record)
+        return {"trend": run_trend(history, record), "fleet": fleet, "exposure": exposure}
+
+    def backup_checks(self) -> Sequence[BackupCheck]:
+        """The per-set verdicts the metrics file carries (backup verify only)."""
+        return ()
+
+
+def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None = None) -> JobResult:
+    """Run the job the one way: see the module's docstring. Raises UsageError or RunBroken on what
+    stops it before any result (a held lock, a bad input, a playbook that reached no host)."""
+    with run_lock(job.policy.lock, job.command):
+        catalog = load_catalog()
+        job.prepare(catalog)
+        if outputs.metrics_file is not None:
+            metrics.check_target(outputs.metrics_file)
+        alerts = notify.load_settings(job.inventory)
+        formats = outputs.formats if job.policy.reports else ()
+        if formats:
+            _prepare_output(outputs.directory)
+        warm = threading.Thread(target=_warm_up, args=(formats,), daemon=True)
+        if job.policy.warm_up:
+            warm.start()
+        run_id = new_run_id()
+        started = clock.now_iso()
+        done = job.execute(RunContext(run_id, catalog, observer))
+        if job.policy.waivers:
+            apply_waivers(done.hosts.values())
+        if job.policy.warm_up:
+            warm.join()
+        record = RunRecord(
+            id=run_id,
+            mode=job.mode,
+            started=started,
+            finished=clock.now_iso(),
+            carehard_version=__version__,
+            level=done.level,
+            selection=done.selection,
+            controls=done.controls,
+            exit_code=exit_code_of(done.hosts.values()),
+            artifacts=str(done.artifacts),
+            hosts=done.hosts,
+        )
+        history = History(history_path())
+        if job.policy.records:
+            history.save(record)
+        job.finish(record, history)
+        files: list[Path] = []
+        if formats:
+            report = build_report(record, catalog, **job.report_parts(record, history))
+            files = write_reports(report, outputs.directory, formats)
+    result = JobResult(record, files)
+    _write_metrics(result, outputs.metrics_file, job.backup_checks())
+    _alert(result, alerts)
+    return result
+
+
+def _write_metrics(result: JobResult, path: Path | None, checks: Sequence[BackupCheck]) -> None:
+    """A metrics file that cannot be written is a warning: the exit code stays the checks'."""
+    if path is None:
+        return
+    try:
+        metrics.write_run_metrics(path, result.run, checks)
+    except OSError as exc:
+        result.warnings.append(f"metrics not written to {path}: {exc.strerror or exc}")
+    else:
+        result.notes.append(f"metrics: {path}")
+
+
+def _alert(result: JobResult, settings: Any) -> None:
+    """Alerts after the run (docs/notify.md): a channel that fails is a warning, never the exit code."""
+    for delivery in notify.notify_run(settings, result.run, result.report_files):
+        if delivery.ok:
+            result.notes.append(f"notified: {delivery.text}")
+        else:
+            result.warnings.append(f"notification by {delivery.channel} failed: {delivery.text}")
+
+
+def _why_no_host_ran(request: PlaybookRun, stdout: Path) -> str:
+    """One line from ansible-playbook's output saying why it ran on no host."""
+    try:
+        text = stdout.read_text(encoding="utf-8", errors="replace")
+        lines = [" ".join(ln.split()) for ln in text.splitlines()]
+    except OSError:
+        lines = []
+    for line in lines:
+        if line.startswith(("[ERROR]", "ERROR!")):
+            reason = line.removeprefix("[ERROR]:").removeprefix("ERROR!").strip()
+            return f"ansible-playbook stopped before any host ran: {reason} (see {stdout})"
+    if request.limit:
+        return f"no host of the inventory matches --limit {request.limit}"
+    return f"no host of the inventory is in a group carehard runs on (e.g. linux_workstations): see {stdout}"
+
+
+def _warm_up(formats: tuple[str, ...]) -> None:
+    try:
+        warm_up(formats)
+        History(history_path()).prepare()
+    except Exception:  # done again after the run, where an error is reported
+        pass
+
+
+def _prepare_output(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create report directory {output}: {exc.strerror}") from None
