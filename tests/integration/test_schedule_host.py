@@ -28,7 +28,12 @@ PYTHON = shlex.quote(os.path.abspath(sys.executable))  # the venv's python, bind
 UNITS = "/etc/systemd/system/carehard-audit.service /etc/systemd/system/carehard-audit.timer"
 REPORT = "/root/scheduled-report"
 NOTIFY_CONFIG = "carehard_notify: {when: always, syslog: {}}\n"
-HOLD_LOCK = "import time\nfrom carehard.engine.lock import run_lock\nwith run_lock('audit-harden', 'audit'):\n    time.sleep(300)\n"
+HOLD_LOCK = """
+import time
+from carehard.engine.lock import run_lock
+with run_lock("audit-harden", "audit"):
+    time.sleep(300)
+"""
 
 
 def root(host: TestHost, command: str, check: bool = True) -> str:
