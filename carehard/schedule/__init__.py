@@ -22,6 +22,7 @@ from pathlib import Path
 from carehard.durations import parse_duration
 from carehard.errors import UsageError
 from carehard.files import stage
+from carehard.schedule.sandbox import TEMPORARY_DIRS, paths_used, refuse_read_only, temporary_warning, under
 from carehard.schedule.units import (
     DEFAULT_TIMEOUT,
     DEFAULTS,
@@ -38,11 +39,6 @@ from carehard.schedule.units import (
 METHODS = ("auto", "systemd", "cron")
 # Passed on to the scheduled run, so it records where the installer's runs do and opens the same vault.
 PASSED_ENVIRONMENT = ("CAREHARD_STATE_DIR", "ANSIBLE_VAULT_PASSWORD_FILE")
-# Cleared by the system (Debian's tmpfiles: /tmp at boot, /var/tmp after 30 days) and, for a service
-# with PrivateTmp=yes, replaced by an empty directory of its own.
-TEMPORARY_DIRS = (Path("/tmp"), Path("/var/tmp"))
-# Read-only for the service under ProtectSystem=full.
-READ_ONLY_DIRS = (Path("/usr"), Path("/boot"), Path("/efi"), Path("/etc"))
 
 
 @dataclass(frozen=True)
@@ -132,14 +128,15 @@ def plan_install(
     if check_args is not None:
         check_args(list(schedule.command[_executable_words() :]))
     method = _method(request.method, where, dry_run)
-    reads, writes = paths_used(request)
+    executable = Path(carehard_executable()[0])
+    reads, writes = paths_used(executable, request.inventory, request.output, request.metrics_file)
     if method == "systemd":
-        _refuse_read_only(writes)
-    temporary = {what: path for what, path in {**reads, **writes}.items() if _under(path, TEMPORARY_DIRS)}
+        refuse_read_only(writes)
+    temporary = {what: path for what, path in {**reads, **writes}.items() if under(path, TEMPORARY_DIRS)}
     plan = Plan(method, owner=schedule.user)
     if temporary:
         schedule = dataclasses.replace(schedule, private_tmp=False)
-        plan.warnings.append(_temporary_warning(request.job, temporary, method))
+        plan.warnings.append(temporary_warning(request.job, temporary, method))
     if method == "systemd":
         unit = where.unit_dir / schedule.unit
         plan.write[unit.with_suffix(".service")] = render_service(schedule, installed_by)
@@ -241,53 +238,6 @@ def carehard_executable() -> list[str]:
     if script.is_file() and os.access(script, os.X_OK):
         return [str(script)]
     return [str(python), "-m", "carehard"]
-
-
-def paths_used(request: InstallRequest) -> tuple[dict[str, Path], dict[str, Path]]:
-    """What the scheduled run reads and what it writes, each under the name a user knows it by."""
-    reads = {
-        "carehard": Path(carehard_executable()[0]),
-        "its Python": Path(sys.executable).resolve(),
-        "its code": Path(__file__).resolve().parent,
-    }
-    writes: dict[str, Path] = {}
-    if request.inventory is not None:
-        reads["-i"] = request.inventory.expanduser().absolute()
-    if os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE"):
-        reads["ANSIBLE_VAULT_PASSWORD_FILE"] = Path(os.environ["ANSIBLE_VAULT_PASSWORD_FILE"]).absolute()
-    if request.output is not None:
-        writes["--output"] = request.output.expanduser().absolute()
-    if request.metrics_file is not None:
-        writes["--metrics-file"] = request.metrics_file.expanduser().absolute()
-    if os.environ.get("CAREHARD_STATE_DIR"):
-        writes["CAREHARD_STATE_DIR"] = Path(os.environ["CAREHARD_STATE_DIR"]).absolute()
-    return reads, writes
-
-
-def _under(path: Path, directories: tuple[Path, ...]) -> bool:
-    resolved = path.resolve()
-    return any(resolved.is_relative_to(d.resolve()) for d in directories)
-
-
-def _refuse_read_only(writes: dict[str, Path]) -> None:
-    for what, path in writes.items():
-        if _under(path, READ_ONLY_DIRS):
-            raise UsageError(
-                f"{what} {path}: the scheduled service cannot write there (ProtectSystem=full makes "
-                "/usr, /boot, /efi and /etc read-only): choose a directory elsewhere, e.g. under /var/lib"
-            )
-
-
-def _temporary_warning(job: str, temporary: dict[str, Path], method: str) -> str:
-    named = ", ".join(f"{path} ({what})" for what, path in temporary.items())
-    meanwhile = (
-        "; meanwhile the service runs without PrivateTmp, so that it sees them" if method == "systemd" else ""
-    )
-    return (
-        f"the scheduled {job} needs {named}, under /tmp or /var/tmp, which the system clears (at boot, or "
-        f"when old): the schedule breaks once they are gone; keep carehard and these files elsewhere "
-        f"(a venv in /opt/carehard, say){meanwhile}"
-    )
 
 
 def _executable_words() -> int:
