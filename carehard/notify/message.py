@@ -26,7 +26,17 @@ SHORT_EVIDENCE = 200
 SYSLOG_EVIDENCE = 200
 BAD_STATUSES = ("fail", "error", "unreachable")
 BACKUP_HOST_SUFFIX = ".backup"
-KINDS = {"audit": "audit", "harden": "harden", "backup": "backup verify"}
+# A run's mode -> the command a person knows it by.
+KINDS = {
+    "audit": "audit",
+    "harden": "harden",
+    "facts": "facts",
+    "backup": "backup verify",
+    "canary": "backup canary",
+    "exposure": "exposure scan",
+    "vendor-open": "vendor open",
+    "vendor-close": "vendor close",
+}
 # Selection keys that do not change what a run checks: not part of "the same kind of run".
 _NOT_COMPARED = ("read_data",)
 _SECRET_ENV = re.compile(r"(?i)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|WEBHOOK)")
