@@ -16,6 +16,9 @@ from typing import Any
 
 import jinja2
 
+from carehard.durations import format_duration, parse_duration
+from carehard.errors import UsageError
+
 # Display order: good first, then problems, then "did not count".
 STATUSES: tuple[str, ...] = ("pass", "fixed", "waived", "fail", "error", "unreachable", "not_applicable")
 
@@ -321,20 +324,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _span(seconds: Any) -> str:
-    """A duration as people read it: seconds, minutes or hours; "—" when unknown."""
-    if seconds is None:
-        return "—"
-    value = float(seconds)
-    if value < 120:
-        return f"{value:.1f} s"
-    return f"{value / 60:.0f} min" if value < 7200 else f"{value / 3600:.1f} h"
-
-
 def _target_seconds(value: Any) -> float | None:
-    from carehard.durations import parse_duration
-    from carehard.errors import UsageError
-
     try:
         return float(parse_duration(str(value), "target")) if value else None
     except UsageError:
@@ -355,11 +345,11 @@ def _trend_view(entry: dict[str, Any]) -> dict[str, Any]:
                 "checked_at": check.get("checked_at"),
                 "verdict": check.get("verdict"),
                 "snapshot_time": check.get("snapshot_time") or "—",
-                "age": _span(check.get("snapshot_age_seconds")),
+                "age": format_duration(check.get("snapshot_age_seconds")),
                 "check": {True: "ok", False: "FAILED", None: "—"}[check.get("check_ok")],
-                "restore": _span(check.get("restore_seconds")),
+                "restore": format_duration(check.get("restore_seconds")),
                 "throughput": f"{throughput / 1048576:.1f} MiB/s" if throughput else "—",
-                "full_restore": _span(check.get("rto_estimate_seconds")),
+                "full_restore": format_duration(check.get("rto_estimate_seconds")),
                 "age_over": _over(check.get("snapshot_age_seconds"), rpo),
                 "full_over": _over(check.get("rto_estimate_seconds"), rto),
             }
@@ -667,13 +657,8 @@ def _run_trend_view(entries: list[Any]) -> dict[str, Any] | None:
 
 
 def _duration_tick(seconds: float) -> str:
-    if seconds == 0:
-        return "0"
-    if seconds < 60:
-        return f"{seconds:g} s"
-    if seconds < 3600:
-        return f"{seconds / 60:g} min"
-    return f"{seconds / 3600:g} h"
+    """An axis label: the origin is 0 in any unit."""
+    return "0" if seconds == 0 else format_duration(seconds)
 
 
 def _restore_chart(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -701,16 +686,17 @@ def _restore_chart(entry: dict[str, Any]) -> dict[str, Any] | None:
     for i, (check, moment) in enumerate(zip(checks, moments, strict=True)):
         text = f"{moment[2]} · {check.get('verdict', '?')} · "
         if what.startswith("estimated"):
-            text += f"full restore {_span(full[i])} (test restore {_span(test[i])})"
+            text += f"full restore {format_duration(full[i])} (test restore {format_duration(test[i])})"
         else:
-            text += f"test restore {_span(test[i])}"
+            text += f"test restore {format_duration(test[i])}"
         titles.append(text)
     known = [(v, m) for v, m in zip(values, moments, strict=True) if v is not None]
     name = str(entry.get("set", "?"))
+    (first, first_at), (last, last_at) = known[0], known[-1]
     label = (
         f"{what[0].upper()}{what[1:]} of backup set {name} over its last {len(checks)} verifications, "
-        f"oldest first: from {_span(known[0][0])} on {known[0][1][0]} to {_span(known[-1][0])} on "
-        f"{known[-1][1][0]}."
+        f"oldest first: from {format_duration(first)} on {first_at[0]} to {format_duration(last)} on "
+        f"{last_at[0]}."
     )
     chart = _line_chart(
         [v if v is None else v / top for v in values],
