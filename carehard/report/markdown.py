@@ -21,7 +21,7 @@ from typing import Any
 
 from carehard.durations import format_duration
 from carehard.report.csv_report import host_results
-from carehard.report.html import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate, percent
+from carehard.report.labels import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate, percent
 
 MAX_HOSTS = 10
 MAX_PROBLEMS = 20
