@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from carehard.catalog import Control
+from carehard.durations import format_duration
 from carehard.model import STATUSES, BackupCheck, RunRecord, RunSummary, WindowRecord
 from carehard.report.care import CareEvidence
 from carehard.report.diff import RunDiff
@@ -145,25 +146,13 @@ def backup_checks_table(checks: Iterable[BackupCheck], title: str = "backup veri
             c.checked_at.replace("+00:00", "Z"),
             f"[{style}]{c.verdict}[/]" if style else c.verdict,
             c.snapshot_time or "-",
-            _span(c.snapshot_age_seconds),
+            format_duration(c.snapshot_age_seconds, unknown="-"),
             {True: "ok", False: "FAILED", None: "-"}[c.check_ok],
-            f"{c.restore_seconds:.2f} s" if c.restore_seconds is not None else "-",
+            format_duration(c.restore_seconds, unknown="-"),
             f"{c.throughput / 1048576:.1f} MiB/s" if c.throughput else "-",
-            _span(c.rto_estimate_seconds),
+            format_duration(c.rto_estimate_seconds, unknown="-"),
         )
     return table
-
-
-def _span(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
 
 
 def runs_table(summaries: Iterable[RunSummary]) -> Table:
@@ -228,8 +217,8 @@ def care_tables(evidence: CareEvidence) -> list[Table]:
             check.checked_at,
             check.verdict,
             check.snapshot_time or "-",
-            f"{check.restore_seconds:.1f} s" if check.restore_seconds is not None else "-",
-            _span(check.rto_estimate_seconds),
+            format_duration(check.restore_seconds, unknown="-"),
+            format_duration(check.rto_estimate_seconds, unknown="-"),
         )
     if not restore.row_count:
         restore.add_row("no restore test yet", "", "", "", "", "")

@@ -19,8 +19,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from carehard.durations import format_duration
 from carehard.report.csv_report import host_results
-from carehard.report.html import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate, percent
+from carehard.report.labels import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate, percent
 
 MAX_HOSTS = 10
 MAX_PROBLEMS = 20
@@ -67,17 +68,6 @@ def _when(value: Any) -> str:
     offset = moment.utcoffset()
     zone = "UTC" if offset is not None and not offset else moment.strftime("%z")
     return f"{moment:%Y-%m-%d %H:%M:%S} {zone}".strip()
-
-
-def _span(seconds: Any) -> str:
-    if seconds is None:
-        return "—"
-    value = float(seconds)
-    if value < 120:
-        return f"{value:.1f} s"
-    if value < 7200:
-        return f"{value / 60:.0f} min"
-    return f"{value / 3600:.1f} h" if value < 172800 else f"{value / 86400:.1f} d"
 
 
 def _header(report: dict[str, Any]) -> list[str]:
@@ -220,9 +210,9 @@ def _backups(report: dict[str, Any]) -> list[str]:
             _text(entry.get("set"), 40),
             _when(last["checked_at"]) if last.get("checked_at") else "—",
             _text(last.get("verdict") or "—", 20),
-            _span(last.get("snapshot_age_seconds")),
-            _span(last.get("restore_seconds")),
-            _span(last.get("rto_estimate_seconds")),
+            format_duration(last.get("snapshot_age_seconds")),
+            format_duration(last.get("restore_seconds")),
+            format_duration(last.get("rto_estimate_seconds")),
             _rto(report, str(entry.get("set"))),
         ]
         lines.append("| " + " | ".join(cells) + " |")

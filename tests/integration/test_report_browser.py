@@ -25,7 +25,8 @@ from carehard.catalog import load_catalog
 from carehard.history import History
 from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord, count_statuses
 from carehard.report import build_report
-from carehard.report.html import pass_rate, render_html
+from carehard.report.html import render_html
+from carehard.report.labels import pass_rate
 
 pytestmark = pytest.mark.integration
 

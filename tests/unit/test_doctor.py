@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from carehard import doctor
-from carehard.doctor import Problem, check_hosts, check_local, format_problem, parse_ssh_options
+from carehard.doctor import (
+    Problem,
+    check_hosts,
+    check_local,
+    control_node,
+    format_problem,
+    hosts,
+    inventory_vars,
+    parse_ssh_options,
+    ssh_host,
+    ssh_settings,
+)
 from carehard.engine.inventory import InventoryHost
 
 
@@ -75,7 +85,7 @@ def test_ssh_target_follows_ansible_precedence() -> None:
             "ansible_password": "s3cret",
         },
     )
-    t = doctor._ssh_target(host)
+    t = ssh_settings.ssh_target(host)
     assert (t.hostname, t.port, t.user) == ("192.0.2.7", 2222, "admin")  # vars beat common args
     assert t.key_files == ["/keys/admin"]
     assert t.known_hosts == ["/srv/kh"]
@@ -84,27 +94,27 @@ def test_ssh_target_follows_ansible_precedence() -> None:
 
 
 def test_host_key_checking_false_means_strict_no() -> None:
-    t = doctor._ssh_target(InventoryHost("ws-02", {"ansible_host_key_checking": False}))
+    t = ssh_settings.ssh_target(InventoryHost("ws-02", {"ansible_host_key_checking": False}))
     assert t.strict == "no"
-    t = doctor._ssh_target(InventoryHost("ws-03", {}))
+    t = ssh_settings.ssh_target(InventoryHost("ws-03", {}))
     assert t.strict == "ask"
-    assert t.known_hosts == list(doctor.DEFAULT_USER_KNOWN_HOSTS)
+    assert t.known_hosts == list(ssh_settings.DEFAULT_USER_KNOWN_HOSTS)
 
 
 def test_proxy_jump_becomes_ssh_w() -> None:
-    t = doctor._ssh_target(
+    t = ssh_settings.ssh_target(
         InventoryHost("ws-04", {"ansible_host": "10.0.0.4", "ansible_ssh_common_args": "-J ops@bastion:2200"})
     )
     assert t.proxy == "ssh -o BatchMode=yes -l ops -p 2200 -W '[10.0.0.4]:22' bastion"
 
 
 def test_vaulted_password_is_not_used_and_never_printed() -> None:
-    value, note = doctor._secret(
+    value, note = inventory_vars.plain_secret(
         {"ansible_become_password": {"__ansible_vault": "$ANSIBLE_VAULT;1.1"}}, "ansible_become_password"
     )
     assert value is None
     assert "vault" in note
-    assert doctor._scrub("sudo said: hunter2\nagain", ["hunter2"]) == "sudo said: ******** again"
+    assert hosts._scrub("sudo said: hunter2\nagain", ["hunter2"]) == "sudo said: ******** again"
 
 
 def test_check_local_on_this_machine() -> None:
@@ -118,7 +128,7 @@ def test_check_local_on_this_machine() -> None:
 
 
 def test_check_local_reports_a_missing_collection(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(doctor, "COLLECTIONS", ("ansible.posix", "carehard.nonexistent"))
+    monkeypatch.setattr(control_node, "COLLECTIONS", ("ansible.posix", "carehard.nonexistent"))
     problems = [p for p in check_local() if p.check == "collection"]
     assert len(problems) == 1
     assert "carehard.nonexistent" in problems[0].message
@@ -213,7 +223,7 @@ def test_check_hosts_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(host: InventoryHost, timeout: float) -> None:
         raise RuntimeError("kaboom\nwith a second line")
 
-    monkeypatch.setattr(doctor, "_check_ssh", boom)
+    monkeypatch.setattr(ssh_host, "check_ssh", boom)
     problems = check_hosts([InventoryHost("ws-x", {"ansible_password": "kaboom"})])
     assert len(problems) == 1
     assert problems[0].check == "reachable"

@@ -434,8 +434,8 @@ def _backup_report(n_sets: int = 2) -> dict[str, Any]:
 def test_markdown_backup_table() -> None:
     text = render_markdown(_backup_report())
     assert "## Backups" in text
-    assert "| set0 | 2026-11-25 03:30:00 UTC | pass | 4.5 h | 2.0 s | 3 min | within RTO 4h |" in text
-    assert "| set1 | 2026-11-25 03:30:00 UTC | fail | 4.5 h | 2.0 s | 3 min | beyond RTO 1s |" in text
+    assert "| set0 | 2026-11-25 03:30:00 UTC | pass | 4.5 h | 2 s | 3 min | within RTO 4h |" in text
+    assert "| set1 | 2026-11-25 03:30:00 UTC | fail | 4.5 h | 2 s | 3 min | beyond RTO 1s |" in text
 
 
 def test_markdown_backup_run_stays_short() -> None:

@@ -14,7 +14,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from carehard.report.html import pass_rate, render_html
+from carehard.report.html import render_html
+from carehard.report.labels import pass_rate
 
 XSS = "<script>alert(1)</script>"
 

@@ -1,0 +1,87 @@
+"""The words and numbers every human-readable report shares (HTML and Markdown): statuses in display
+order and their labels, levels, exit codes, families, CaRE domains, and the compliance rate."""
+
+from __future__ import annotations
+
+# Display order: good first, then problems, then "did not count".
+STATUSES: tuple[str, ...] = ("pass", "fixed", "waived", "fail", "error", "unreachable", "not_applicable")
+
+# Short cell text in the matrix (the legend explains it; the cell title gives the full word).
+STATUS_CODES: dict[str, str] = {
+    "pass": "P",
+    "fixed": "Fx",
+    "waived": "W",
+    "fail": "F",
+    "error": "E",
+    "unreachable": "U",
+    "not_applicable": "na",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    "pass": "pass",
+    "fixed": "fixed",
+    "waived": "waived",
+    "fail": "fail",
+    "error": "error",
+    "unreachable": "unreachable",
+    "not_applicable": "not applicable",
+}
+
+STATUS_MEANINGS: dict[str, str] = {
+    "pass": "compliant",
+    "fixed": "changed by harden, now compliant",
+    "waived": "not compliant, covered by a valid waiver",
+    "fail": "not compliant (or fix applied but not effective)",
+    "error": "a task broke: compliance unknown",
+    "unreachable": "host could not be reached",
+    "not_applicable": "premise absent on this host",
+}
+
+
+FAMILY_LABELS: dict[str, str] = {
+    "workstation_linux": "Linux workstations",
+    "workstation_windows": "Windows workstations",
+    "remote_access": "Remote access and remote maintenance",
+    "backup_verify": "Backups and restore tests",
+    "backup": "Backups and restore tests",
+    "compliance_facts": "Compliance facts",
+}
+
+CARE_LABELS: dict[str, str] = {
+    "exposure": "D1 Directories and internet exposure",
+    "continuity": "D2 Continuity and recovery",
+    "remote_access": "Remote access / remote maintenance",
+    "workstations": "Workstations and detection",
+}
+
+LEVEL_LABELS: dict[int, str] = {1: "minimal", 2: "intermediary", 3: "enhanced"}
+
+EXIT_CODES: dict[int, str] = {
+    0: "all controls pass, fixed, waived or not applicable",
+    1: "some control failed",
+    2: "usage or configuration error",
+    3: "a host was unreachable or a task errored",
+}
+
+
+def pass_rate(counts: dict[str, int]) -> float | None:
+    """(pass + fixed + waived) / (all - not_applicable), or None when nothing counts."""
+    total = sum(int(counts.get(s, 0)) for s in STATUSES) - int(counts.get("not_applicable", 0))
+    if total <= 0:
+        return None
+    good = sum(int(counts.get(s, 0)) for s in ("pass", "fixed", "waived"))
+    return good / total
+
+
+def percent(rate: float | None) -> str:
+    if rate is None:
+        return "n/a"
+    # Never show 100 % while something is not compliant.
+    value = rate * 100
+    if value < 100 and round(value, 1) >= 100:
+        return "99.9 %"
+    return f"{value:.1f} %".replace(".0 %", " %")
+
+
+def family_label(family: str) -> str:
+    return FAMILY_LABELS.get(family, family.replace("_", " ").capitalize())
