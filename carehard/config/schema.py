@@ -72,7 +72,36 @@ def _registry() -> Registry[Any]:
 def _validator(name: str) -> Draft202012Validator:
     if name not in schema_names():
         raise ValueError(f"no schema named {name!r} in {SCHEMA_DIR}")
-    return Draft202012Validator(load_schema(name), registry=_registry())
+    return Draft202012Validator(_registry().contents(f"{ID_PREFIX}{name}"), registry=_registry())
+
+
+@cache
+def _homes() -> dict[int, str]:
+    """The URI of the schema holding each schema node (by identity): where its local $ref resolve."""
+    homes: dict[int, str] = {}
+
+    def visit(node: Any, uri: str) -> None:
+        if isinstance(node, Mapping):
+            homes[id(node)] = uri
+            for value in node.values():
+                visit(value, uri)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value, uri)
+
+    for name in schema_names():
+        visit(_registry().contents(f"{ID_PREFIX}{name}"), f"{ID_PREFIX}{name}")
+    return homes
+
+
+def _description(node: Mapping[str, Any]) -> str | None:
+    """A schema node's description, or that of the node its $ref names."""
+    ref = node.get("$ref")
+    if "description" not in node and isinstance(ref, str) and id(node) in _homes():
+        resolver = _registry().resolver(base_uri=_homes()[id(node)])
+        node = resolver.lookup(ref).contents
+    description = node.get("description")
+    return description if isinstance(description, str) else None
 
 
 def describe(error: ValidationError, document: Any, where: str) -> str:
@@ -87,7 +116,7 @@ def describe(error: ValidationError, document: Any, where: str) -> str:
         required: Any = error.validator_value
         missing = next(str(key) for key in required if key not in error.instance)
         path.append(missing)
-        wanted = properties.get(missing, {}).get("description")
+        wanted = _description(properties.get(missing, {}))
         problem = f"missing: give {wanted}" if wanted else "missing: this key is required"
     else:
         problem = f"expected {_expected(error, schema)}, got {shown(error.instance)}"
@@ -130,8 +159,8 @@ def shown(value: Any) -> str:
 
 
 def _expected(error: ValidationError, schema: Mapping[str, Any]) -> str:
-    description = schema.get("description")
-    if isinstance(description, str):
+    description = _description(schema)
+    if description is not None:
         return description
     value: Any = error.validator_value
     words = {
