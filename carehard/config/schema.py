@@ -119,7 +119,7 @@ def describe(error: ValidationError, document: Any, where: str) -> str:
         wanted = _description(properties.get(missing, {}))
         problem = f"missing: give {wanted}" if wanted else "missing: this key is required"
     else:
-        problem = f"expected {_expected(error, schema)}, got {shown(error.instance)}"
+        problem = f"expected {_expected(error)}, got {shown(error.instance)}"
     line = ": ".join(part for part in (where, key_path(path, document), problem) if part)
     return line.replace("\r", "\\r").replace("\n", "\\n")
 
@@ -158,10 +158,17 @@ def shown(value: Any) -> str:
     return type(value).__name__
 
 
-def _expected(error: ValidationError, schema: Mapping[str, Any]) -> str:
-    description = _description(schema)
-    if description is not None:
-        return description
+def _expected(error: ValidationError) -> str:
+    # A branch of anyOf / oneOf without a description of its own is described by its parent.
+    node: ValidationError | None = error
+    while node is not None:
+        description = _description(node.schema) if isinstance(node.schema, Mapping) else None
+        if description is not None:
+            return description
+        parent = node.parent
+        node = (
+            parent if isinstance(parent, ValidationError) and parent.validator in ("anyOf", "oneOf") else None
+        )
     value: Any = error.validator_value
     words = {
         "type": lambda: _type_words(value),
