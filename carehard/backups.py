@@ -1,44 +1,21 @@
-"""The backup sets an inventory declares (carehard_backup_sets), checked before anything runs."""
+"""The backup sets an inventory declares (carehard_backup_sets), checked before anything runs: against
+carehard/config/schemas/backup_sets.yml, then here for what a schema cannot say."""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carehard.config import validate
 from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 
-SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-RESTIC_DURATION = re.compile(r"^([0-9]+[ymdh])+$")  # restic's own: y, m (months), d, h
-SUBSET = re.compile(r"^([0-9]+(\.[0-9]+)?%|[1-9][0-9]*/[1-9][0-9]*|[1-9][0-9]*[KMGT]?)$")
+VARIABLE = "carehard_backup_sets"
 PASSWORD_KEYS = ("password", "password_file", "password_env")
-RETENTION_KEYS = ("keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly")
-_KNOWN_KEYS = {
-    "name",
-    "repository",
-    *PASSWORD_KEYS,
-    "environment",
-    "restore_host",
-    "source_host",
-    "paths",
-    "canary",
-    "rpo",
-    "rto",
-    "check_subset",
-    "retention",
-    "production_hosts",
-    "second_copy",
-    "snapshot_host",
-    "snapshot_tags",
-    "snapshot_paths",
-    "scratch_dir",
-}
-_SECOND_KEYS = {"repository", *PASSWORD_KEYS, "environment", "restore_host", "rpo", "snapshot_host"}
 
 
 @dataclass(frozen=True)
@@ -59,16 +36,11 @@ def load_sets(inventory: Path, only: Sequence[str] = ()) -> list[BackupSet]:
     raw = _declared(hosts)
     if not raw:
         raise UsageError(f"inventory {inventory} declares no carehard_backup_sets: see docs/backup-verify.md")
-    names = {h.name for h in hosts}
-    sets = [parse_set(item, index, names) for index, item in enumerate(raw)]
-    seen: set[str] = set()
-    for backup_set in sets:
-        if backup_set.name in seen:
-            raise UsageError(f"two sets are named {backup_set.name}: make the names unique")
-        seen.add(backup_set.name)
+    sets = parse_sets(raw, {h.name for h in hosts}, f"inventory {inventory}")
+    declared = {s.name for s in sets}
     for name in only:
-        if name not in seen:
-            raise UsageError(f"--set {name}: no such backup set (declared: {', '.join(sorted(seen))})")
+        if name not in declared:
+            raise UsageError(f"--set {name}: no such backup set (declared: {', '.join(sorted(declared))})")
     chosen = [s for s in sets if not only or s.name in only]
     for backup_set in chosen:
         for variable in backup_set.password_envs:
@@ -79,43 +51,36 @@ def load_sets(inventory: Path, only: Sequence[str] = ()) -> list[BackupSet]:
     return chosen
 
 
-def _declared(hosts: Sequence[InventoryHost]) -> list[Any]:
-    for host in hosts:
-        value = host.vars.get("carehard_backup_sets")
-        if value is not None:
-            if not isinstance(value, list):
-                raise UsageError("carehard_backup_sets must be a list of sets (name, repository...)")
-            return value
-    return []
+def _declared(hosts: Sequence[InventoryHost]) -> Any:
+    return next((h.vars[VARIABLE] for h in hosts if h.vars.get(VARIABLE) is not None), None)
 
 
-def parse_set(raw: Any, index: int, hosts: set[str]) -> BackupSet:
-    if not isinstance(raw, Mapping):
-        raise UsageError(f"carehard_backup_sets item {index}: expected a mapping (name, repository...)")
-    name = str(raw.get("name") or "")
-    where = f"backup set {name or index}"
-    if not SET_NAME.match(name):
-        raise UsageError(f"{where}: name '{name}' must be letters, digits, - and _ (like DPI or lab-1)")
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
-    if unknown:
-        raise UsageError(f"{where}: unknown key '{unknown[0]}' (see docs/backup-verify.md)")
-    if not str(raw.get("repository") or ""):
-        raise UsageError(f"{where}: give its repository (a path, sftp:, rest:, s3:...)")
+def parse_sets(raw: Any, hosts: set[str], where: str) -> list[BackupSet]:
+    """The sets of carehard_backup_sets (from `where`), checked against the schema, then each for what a
+    schema cannot say, among the inventory's `hosts`."""
+    validate({VARIABLE: raw}, "backup_sets", where)
+    sets = [parse_set(item, hosts) for item in raw]
+    seen: set[str] = set()
+    for backup_set in sets:
+        if backup_set.name in seen:
+            raise UsageError(f"two sets are named {backup_set.name}: make the names unique")
+        seen.add(backup_set.name)
+    return sets
+
+
+def parse_set(raw: Mapping[str, Any], hosts: set[str]) -> BackupSet:
+    """One set that the schema has checked."""
+    name = str(raw["name"])
+    where = f"backup set {name}"
     _check_password(where, raw)
-    restore_host = str(raw.get("restore_host") or "")
+    restore_host = str(raw["restore_host"])
     if restore_host not in hosts:
         raise UsageError(f"{where}: restore_host '{restore_host}' is not a host of the inventory")
     for key in ("rpo", "rto"):
         if key in raw:
             parse_duration(str(raw[key]), f"{where}: {key}")
-    if "check_subset" in raw and not SUBSET.match(str(raw["check_subset"])):
-        raise UsageError(f"{where}: check_subset '{raw['check_subset']}' must be like 5%, 1/10 or 500M")
     _check_paths(where, raw)
-    _check_retention(where, raw.get("retention"))
-    production = raw.get("production_hosts", [])
-    if not isinstance(production, list):
-        raise UsageError(f"{where}: production_hosts must be a list of inventory hosts, like [pacs-01]")
-    missing = [h for h in production if str(h) not in hosts]
+    missing = [h for h in raw.get("production_hosts", []) if str(h) not in hosts]
     if missing:
         raise UsageError(f"{where}: production host '{missing[0]}' is not a host of the inventory")
     _check_second(where, raw.get("second_copy"), hosts)
@@ -160,10 +125,7 @@ def _vaulted_or_templated(value: Any) -> bool:
 
 
 def _check_paths(where: str, raw: Mapping[str, Any]) -> None:
-    paths = raw.get("paths", ["all"])
-    if not isinstance(paths, list) or not paths or any(not isinstance(p, str) for p in paths):
-        raise UsageError(f"{where}: paths must be a list of paths as stored in the snapshot, or [all]")
-    for path in paths:
+    for path in raw.get("paths", ["all"]):
         if path != "all" and not path.startswith("/"):
             raise UsageError(f"{where}: sample path '{path}' must be absolute, as stored in the snapshot")
     canary = raw.get("canary")
@@ -171,34 +133,9 @@ def _check_paths(where: str, raw: Mapping[str, Any]) -> None:
         raise UsageError(f"{where}: canary '{canary}' must be an absolute path, as stored in the snapshot")
 
 
-def _check_retention(where: str, retention: Any) -> None:
-    if retention is None:
-        return
-    if not isinstance(retention, Mapping):
-        raise UsageError(f"{where}: retention must map rules (keep_daily, keep_weekly...) to counts")
-    for key, value in retention.items():
-        if key == "keep_within":
-            if not RESTIC_DURATION.match(str(value)):
-                raise UsageError(
-                    f"{where}: retention keep_within '{value}' is not a restic duration:"
-                    " like 14d, 6m (months) or 1y2m"
-                )
-        elif key not in RETENTION_KEYS:
-            raise UsageError(
-                f"{where}: unknown retention rule '{key}' (keep_last, keep_daily... keep_within)"
-            )
-        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise UsageError(f"{where}: retention {key} must be a whole number of snapshots, at least 1")
-
-
-def _check_second(where: str, second: Any, hosts: set[str]) -> None:
+def _check_second(where: str, second: Mapping[str, Any] | None, hosts: set[str]) -> None:
     if second is None:
         return
-    if not isinstance(second, Mapping) or not second.get("repository"):
-        raise UsageError(f"{where}: second_copy needs a repository (and a password source if it differs)")
-    unknown = sorted(set(second) - _SECOND_KEYS)
-    if unknown:
-        raise UsageError(f"{where}: second_copy: unknown key '{unknown[0]}'")
     if any(second.get(k) is not None for k in PASSWORD_KEYS):
         _check_password(f"{where}: second_copy", second)
     if second.get("restore_host") is not None and str(second["restore_host"]) not in hosts:

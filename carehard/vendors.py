@@ -1,10 +1,14 @@
-"""`carehard vendor`: the declared vendors of an inventory, and their time-boxed access windows."""
+"""`carehard vendor`: the declared vendors of an inventory, and their time-boxed access windows.
+
+carehard_vendors and carehard_bastions are checked against carehard/config/schemas/vendors.yml,
+then here for what a schema cannot say (keys, durations, addresses, the hosts of the inventory)."""
 
 from __future__ import annotations
 
 import getpass
 import importlib.util
 import ipaddress
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -15,27 +19,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from carehard.config import validate
 from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 from carehard.paths import ANSIBLE_ROOT
 
 ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-ACCESS = ("ssh", "rdp")
-FORWARDING = ("tcp", "agent", "x11")
 MIN_WINDOW = 60
-_KNOWN_KEYS = {
-    "name",
-    "account",
-    "contact",
-    "keys",
-    "hosts",
-    "max_window",
-    "access",
-    "from",
-    "forwarding",
-    "force_command",
-}
+# The inventory variables checked together against schemas/vendors.yml.
+VARIABLES = ("carehard_vendors", "carehard_bastions")
 
 
 @dataclass(frozen=True)
@@ -125,55 +118,46 @@ def plan_window(
 
 
 def find_vendor(inventory: Path, hosts: Sequence[InventoryHost], name: str) -> Vendor:
-    declared: dict[str, Any] = {}
+    declared: dict[str, Mapping[str, Any]] = {}
+    bastions: Any = None
+    checked: set[str] = set()
     for h in hosts:
-        raw = h.vars.get("carehard_vendors")
-        if raw is None:
-            continue
-        if not isinstance(raw, list):
-            raise UsageError(f"carehard_vendors of host {h.name} in {inventory} must be a list of vendors")
-        for entry in raw:
-            if isinstance(entry, Mapping) and "name" in entry:
-                declared.setdefault(str(entry["name"]), entry)
+        document = {key: h.vars[key] for key in VARIABLES if key in h.vars}
+        # Most hosts share their group's value: each distinct one is checked once.
+        fingerprint = json.dumps(document, sort_keys=True, default=str)
+        if document and fingerprint not in checked:
+            validate(document, "vendors", f"inventory {inventory}, host {h.name}")
+            checked.add(fingerprint)
+        for entry in document.get("carehard_vendors", []):
+            declared.setdefault(entry["name"], entry)
+        if bastions is None:
+            bastions = document.get("carehard_bastions")
     if name not in declared:
         known = ", ".join(sorted(declared)) or "none"
         raise UsageError(f"unknown vendor '{name}': carehard_vendors in {inventory} declares {known}")
-    bastions: Any = next((h.vars["carehard_bastions"] for h in hosts if "carehard_bastions" in h.vars), [])
-    return parse_vendor(declared[name], bastions)
+    return parse_vendor(declared[name], bastions or [])
 
 
 def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
-    """A vendor declaration, checked: every error names the vendor and the field to fix."""
+    """A vendor declaration that the vendors schema has checked, checked for what a schema cannot
+    say: every error names the vendor and the field to fix."""
     name = str(raw["name"])
     where = f"vendor {name} in carehard_vendors"
-    unknown = sorted(set(raw) - _KNOWN_KEYS)
-    if unknown:
-        raise UsageError(f"{where}: unknown field '{unknown[0]}' (fields: {', '.join(sorted(_KNOWN_KEYS))})")
     account = str(raw.get("account") or name)
     if not ACCOUNT.match(account):
         raise UsageError(
             f"{where}: account '{account}' is not a valid user name (lower case, digits, - and _)"
         )
     access = str(raw.get("access", "ssh"))
-    if access not in ACCESS:
-        raise UsageError(f"{where}: access '{access}' must be ssh (Linux) or rdp (Windows)")
-    keys = raw.get("keys") or []
-    keys = [keys] if isinstance(keys, str) else list(keys)
+    keys = _listed(raw.get("keys"))
     if not keys and access == "ssh":
         raise UsageError(f"{where}: no keys: list the public keys of the vendor's technicians")
     for number, key in enumerate(keys, start=1):
         problem = key_problem(str(key))
         if problem:
             raise UsageError(f"{where}: key {number} is malformed: {problem}")
-    scope = raw.get("hosts") or []
-    scope = [scope] if isinstance(scope, str) else list(scope)
-    if not scope:
-        raise UsageError(f"{where}: no hosts: list the hosts or groups the vendor maintains")
-    if "max_window" not in raw:
-        raise UsageError(f"{where}: no max_window: give the longest window allowed, e.g. 8h")
     max_seconds = parse_duration(str(raw["max_window"]), f"{where}: max_window")
-    sources = raw.get("from", bastions) or []
-    sources = [sources] if isinstance(sources, str) else list(sources)
+    sources = _listed(raw.get("from", bastions))
     for source in sources:
         try:
             ipaddress.ip_network(str(source), strict=False)
@@ -181,21 +165,24 @@ def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
             raise UsageError(
                 f"{where}: allowed source '{source}' (from or carehard_bastions) is not an address or network"
             ) from None
-    forwarding = raw.get("forwarding") or []
-    for item in [forwarding] if isinstance(forwarding, str) else forwarding:
-        if item not in FORWARDING:
-            raise UsageError(f"{where}: forwarding '{item}' must be one of {', '.join(FORWARDING)}")
     return Vendor(
         name=name,
         account=account,
         contact=str(raw.get("contact", "")),
         keys=tuple(str(k).strip() for k in keys),
-        scope=tuple(str(s) for s in scope),
+        scope=tuple(str(s) for s in _listed(raw["hosts"])),
         max_seconds=max_seconds,
         max_window=str(raw["max_window"]),
         access=access,
         sources=tuple(str(s) for s in sources),
     )
+
+
+def _listed(value: Any) -> list[Any]:
+    """A value the schema allows as one item or a list of them, as a list."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def key_problem(key: str) -> str | None:

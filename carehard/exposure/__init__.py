@@ -14,12 +14,12 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from carehard.config import validate
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 
@@ -178,30 +178,24 @@ def parse_ports(text: str | None) -> tuple[int, ...]:
     return unique
 
 
-def parse_allowed(host: str, value: Any) -> tuple[Allowance, ...]:
+def parse_allowed(host: str, value: Any, inventory: Path | None = None) -> tuple[Allowance, ...]:
     """A host's carehard_exposure_allowed: [{port, proto (tcp), reason, address (optional)}]."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise UsageError(f"host {host}: {ALLOWED_VAR} must be a list of {{port, proto, reason, address}}")
+    where = f"inventory {inventory}, host {host}" if inventory is not None else f"host {host}"
+    validate({ALLOWED_VAR: value}, "exposure", where)
     allowed = []
-    for index, entry in enumerate(value, start=1):
-        where = f"host {host}: {ALLOWED_VAR} entry {index}"
-        if not isinstance(entry, Mapping):
-            raise UsageError(f"{where} is not a mapping of port, proto, reason, address")
-        port = entry.get("port")
-        if isinstance(port, str) and port.strip().isdigit():
-            port = int(port)
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise UsageError(f"{where}: port must be a number within 1-65535")
+    for index, entry in enumerate(value or []):
+        port = int(entry["port"])
+        if not 1 <= port <= 65535:
+            raise UsageError(
+                f"{where}: {ALLOWED_VAR}[{index}].port: expected a port number within 1-65535, got '{port}'"
+            )
         proto = str(entry.get("proto") or "tcp").lower()
-        if proto not in ("tcp", "udp"):
-            raise UsageError(f"{where}: proto must be tcp or udp")
-        reason = str(entry.get("reason") or "").strip()
-        if not reason:
-            raise UsageError(f"{where}: give the reason the port {port}/{proto} may be reachable")
         address = entry.get("address")
-        allowed.append(Allowance(port, proto, reason, str(address).strip() if address is not None else None))
+        allowed.append(
+            Allowance(
+                port, proto, entry["reason"].strip(), str(address).strip() if address is not None else None
+            )
+        )
     return tuple(allowed)
 
 
@@ -262,7 +256,8 @@ def plan_scan(options: ScanOptions) -> ScanPlan:
                 f"host {host.name}: address '{host.address}' (ansible_host) is not one IP address or DNS"
                 " name: only single inventory hosts are scanned"
             )
-        targets.append(Target(host.name, host.address, parse_allowed(host.name, host.vars.get(ALLOWED_VAR))))
+        allowed = parse_allowed(host.name, host.vars.get(ALLOWED_VAR), options.inventory)
+        targets.append(Target(host.name, host.address, allowed))
     if not targets:
         where = f" matching --limit {options.limit}" if options.limit else ""
         raise UsageError(f"no inventory host{where} to scan besides the vantage host {vantage.name}")

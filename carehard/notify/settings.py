@@ -1,35 +1,24 @@
 """`carehard_notify`: the alert channels (email, syslog, webhook), validated whole before a run.
 
-Every error names the key to fix (`carehard_notify.email.password_file: ...`) and never shows a
-secret: the SMTP password, the webhook URL or its headers' values.
+Its structure is checked against carehard/config/schemas/notify.yml, then what a schema cannot say
+here. Every error names the key to fix (`carehard_notify.email.password_file: ...`) and never shows
+a secret: the SMTP password, the webhook URL or its headers' values.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from logging.handlers import SysLogHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from carehard.config import validate
 from carehard.errors import UsageError
 
-WHEN = ("failure", "always")
 DEFAULT_SYSLOG_ADDRESS = "/dev/log"
-_TAG = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOP_KEYS = ("when", "email", "syslog", "webhook")
-_EMAIL_KEYS = (
-    "host", "port", "starttls", "username", "password_file", "password_env", "from", "to", "ca_file",
-    "timeout",
-)  # fmt: skip
-_SYSLOG_KEYS = ("address", "facility", "tag")
-_WEBHOOK_KEYS = ("url", "url_env", "headers", "ca_file", "timeout")
 
 
 @dataclass(frozen=True)
@@ -92,54 +81,43 @@ class NotifySettings:
 
 
 def parse_notify(raw: Any, source: str = "") -> NotifySettings:
-    """The settings, or a UsageError naming the first wrong key."""
+    """The settings, or a UsageError naming the first wrong key (and `source` when its structure is)."""
     where = "carehard_notify"
     _refuse_vaulted(where, raw)
-    mapping = _mapping(where, raw, _TOP_KEYS)
-    if not any(name in mapping for name in ("email", "syslog", "webhook")):
+    validate({where: raw}, "notify", source)
+    if not any(name in raw for name in ("email", "syslog", "webhook")):
         raise UsageError(f"{where}: give at least one channel: email, syslog or webhook")
-    when = mapping.get("when", "failure")
-    if when not in WHEN:
-        raise UsageError(f"{where}.when: must be failure (alerts on failure and on recovery) or always")
     return NotifySettings(
-        when=str(when),
-        email=_email(mapping["email"]) if "email" in mapping else None,
-        syslog=_syslog(mapping["syslog"]) if "syslog" in mapping else None,
-        webhook=_webhook(mapping["webhook"]) if "webhook" in mapping else None,
+        when=str(raw.get("when", "failure")),
+        email=_email(raw["email"]) if "email" in raw else None,
+        syslog=_syslog(raw["syslog"] or {}) if "syslog" in raw else None,
+        webhook=_webhook(raw["webhook"]) if "webhook" in raw else None,
         source=source,
     )
 
 
-def _email(raw: Any) -> EmailSettings:
+def _email(m: Mapping[str, Any]) -> EmailSettings:
     where = "carehard_notify.email"
-    m = _mapping(where, raw, _EMAIL_KEYS)
-    host = _required(f"{where}.host", m.get("host"))
-    starttls = _bool(f"{where}.starttls", m.get("starttls", True))
-    port = _port(f"{where}.port", m.get("port", 587 if starttls else 25))
-    sender = _address(f"{where}.from", m.get("from"))
-    to = m.get("to")
-    if isinstance(to, str):
-        to = [to]
-    if not isinstance(to, list) or not to:
-        raise UsageError(f"{where}.to: give a list of one or more e-mail addresses")
-    recipients = tuple(_address(f"{where}.to", item) for item in to)
-    username = _text(f"{where}.username", m.get("username"))
+    host = str(m["host"])
+    starttls = bool(m.get("starttls", True))
+    username = m.get("username") or None
     password = _password(where, m, username)
     if username and not starttls and not _is_loopback(host):
         raise UsageError(
             f"{where}.starttls: false would send the SMTP password in clear to {host}:"
             " set starttls: true (only a loopback relay may take a login without TLS)"
         )
+    to = m["to"]
     return EmailSettings(
         host=host,
-        port=port,
+        port=int(m.get("port", 587 if starttls else 25)),
         starttls=starttls,
-        sender=sender,
-        recipients=recipients,
+        sender=str(m["from"]),
+        recipients=tuple([to] if isinstance(to, str) else to),
         username=username,
         password=password,
         ca_file=_existing_file(f"{where}.ca_file", m.get("ca_file")),
-        timeout=_timeout(f"{where}.timeout", m.get("timeout", 30)),
+        timeout=float(m.get("timeout", 30)),
     )
 
 
@@ -165,21 +143,17 @@ def _password(where: str, m: Mapping[str, Any], username: str | None) -> str | N
     return value
 
 
-def _from_environment(key: str, raw: Any) -> str:
+def _from_environment(key: str, name: str) -> str:
     """The secret held by the environment variable that setting `key` names."""
-    name = _required(key, raw)
-    if not _ENV_NAME.match(name):
-        raise UsageError(f"{key}: '{name}' is not an environment variable name")
     value = os.environ.get(name, "")
     if not value:
         raise UsageError(f"{key}: {name} is not set in this environment")
     return value
 
 
-def _syslog(raw: Any) -> SyslogSettings:
+def _syslog(m: Mapping[str, Any]) -> SyslogSettings:
     where = "carehard_notify.syslog"
-    m = _mapping(where, {} if raw is None else raw, _SYSLOG_KEYS)
-    address = _required(f"{where}.address", m.get("address", DEFAULT_SYSLOG_ADDRESS))
+    address = str(m.get("address", DEFAULT_SYSLOG_ADDRESS))
     if not address.startswith("/"):
         parts = urlsplit(address)
         try:
@@ -191,18 +165,13 @@ def _syslog(raw: Any) -> SyslogSettings:
                 f"{where}.address: '{address}' must be a socket path (/dev/log) or udp://HOST:PORT or"
                 " tcp://HOST:PORT"
             )
-    facility = _required(f"{where}.facility", m.get("facility", "user"))
-    if facility not in SysLogHandler.facility_names:
-        raise UsageError(f"{where}.facility: '{facility}' is not a syslog facility (e.g. user, local0)")
-    tag = _required(f"{where}.tag", m.get("tag", "carehard"))
-    if not _TAG.match(tag):
-        raise UsageError(f"{where}.tag: '{tag}' must be 1 to 32 letters, digits, '.', '_' or '-'")
-    return SyslogSettings(address=address, facility=facility, tag=tag)
+    return SyslogSettings(
+        address=address, facility=str(m.get("facility", "user")), tag=str(m.get("tag", "carehard"))
+    )
 
 
-def _webhook(raw: Any) -> WebhookSettings:
+def _webhook(m: Mapping[str, Any]) -> WebhookSettings:
     where = "carehard_notify.webhook"
-    m = _mapping(where, raw, _WEBHOOK_KEYS)
     given = [key for key in ("url", "url_env") if m.get(key) is not None]
     if len(given) != 1:
         raise UsageError(f"{where}: give exactly one of url and url_env")
@@ -210,25 +179,22 @@ def _webhook(raw: Any) -> WebhookSettings:
         url = _from_environment(f"{where}.url_env", m["url_env"])
         key = f"{where}.url_env ({m['url_env']})"
     else:
-        url = _required(f"{where}.url", m["url"])
+        url = str(m["url"])
         key = f"{where}.url"
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         # The URL itself is a secret (it carries the hook's token): never echo it.
         raise UsageError(f"{key}: must be an http:// or https:// URL with a host")
     headers = m.get("headers") or {}
-    if not isinstance(headers, dict):
-        raise UsageError(f"{where}.headers: expected a mapping of header names to values")
     for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            raise UsageError(f"{where}.headers: '{name}' is not an HTTP header name")
-        if not isinstance(value, str | int) or "\n" in str(value) or "\r" in str(value):
+        if "\n" in str(value) or "\r" in str(value):
+            # The value is a secret (a token): never echo it.
             raise UsageError(f"{where}.headers.{name}: expected a one-line text value")
     return WebhookSettings(
         url=url,
         headers={str(k): str(v) for k, v in headers.items()},
         ca_file=_existing_file(f"{where}.ca_file", m.get("ca_file")),
-        timeout=_timeout(f"{where}.timeout", m.get("timeout", 10)),
+        timeout=float(m.get("timeout", 10)),
     )
 
 
@@ -247,62 +213,12 @@ def _refuse_vaulted(where: str, value: Any) -> None:
             _refuse_vaulted(where, item)
 
 
-def _mapping(where: str, raw: Any, known: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise UsageError(f"{where}: expected a mapping ({', '.join(known)})")
-    unknown = sorted(str(key) for key in raw if key not in known)
-    if unknown:
-        raise UsageError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(known)})")
-    return raw
-
-
-def _text(where: str, value: Any) -> str | None:
-    if value is None or value == "":
+def _existing_file(where: str, value: str | None) -> Path | None:
+    if not value:
         return None
-    if not isinstance(value, str):
-        raise UsageError(f"{where}: expected text, got {type(value).__name__}")
-    return value
-
-
-def _required(where: str, value: Any) -> str:
-    text = _text(where, value)
-    if text is None:
-        raise UsageError(f"{where}: missing: give a value")
-    return text
-
-
-def _bool(where: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise UsageError(f"{where}: expected true or false")
-    return value
-
-
-def _port(where: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise UsageError(f"{where}: expected a TCP port number (1-65535)")
-    return value
-
-
-def _timeout(where: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 300:
-        raise UsageError(f"{where}: expected a number of seconds, above 0 and at most 300")
-    return float(value)
-
-
-def _address(where: str, value: Any) -> str:
-    text = _required(where, value)
-    if not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", text):
-        raise UsageError(f"{where}: '{text}' is not an e-mail address (name@domain)")
-    return text
-
-
-def _existing_file(where: str, value: Any) -> Path | None:
-    text = _text(where, value)
-    if text is None:
-        return None
-    path = Path(text).expanduser()
+    path = Path(value).expanduser()
     if not path.is_file():
-        raise UsageError(f"{where}: {text} does not exist")
+        raise UsageError(f"{where}: {value} does not exist")
     return path
 
 

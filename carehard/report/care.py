@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from carehard.catalog import Catalog
+from carehard.config import validate
 from carehard.errors import UsageError
 from carehard.history import History
 from carehard.model import BackupCheck, RunRecord
@@ -91,27 +92,20 @@ class CareEvidence:
 
 def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
     """The establishment's CaRE objectives: `objectives: [{id, label, controls: [IDs or patterns]}]`."""
+    where = f"--objectives {path}"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(f"--objectives {path}: {exc.strerror}") from None
+        raise UsageError(f"{where}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise UsageError(f"--objectives {path}: not valid YAML ({exc.__class__.__name__})") from None
-    items = data.get("objectives") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise UsageError(
-            f"--objectives {path}: expected `objectives:` with a list of {{id, label, controls}}"
-        )
+        raise UsageError(f"{where}: not valid YAML ({exc.__class__.__name__})") from None
+    validate(data, "objectives", where)
     objectives = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not item.get("id") or not isinstance(item.get("controls"), list):
-            raise UsageError(f"--objectives {path}: objective {index + 1} needs an id and a list of controls")
+    for item in data["objectives"]:
         for pattern in item["controls"]:
-            if not fnmatch.filter(catalog.controls, str(pattern)):
-                raise UsageError(f"--objectives {path}: {item['id']}: no control matches '{pattern}'")
-        objectives.append(
-            Objective(str(item["id"]), str(item.get("label", "")), tuple(map(str, item["controls"])))
-        )
+            if not fnmatch.filter(catalog.controls, pattern):
+                raise UsageError(f"{where}: {item['id']}: no control matches '{pattern}'")
+        objectives.append(Objective(str(item["id"]), str(item.get("label", "")), tuple(item["controls"])))
     return objectives
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from carehard.backups import BackupSet, load_sets, parse_set
+from carehard.backups import BackupSet, load_sets, parse_sets
 from carehard.errors import UsageError
 
 HOSTS = {"r1", "pacs-01"}
+SET = "inventory site: carehard_backup_sets[0]"  # where a schema error names the first set
 ENV_PASSWORD = "CAREHARD_TEST_RESTIC_PASSWORD"
 # `ansible-vault encrypt_string secret --name password` (vault password "vpw"): the inventory is read
 # without the vault password, so the value stays encrypted.
@@ -41,9 +42,15 @@ def a_set(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if v is not None}
 
 
+def parsed(raw: Any, hosts: set[str] = HOSTS) -> BackupSet:
+    """One set as load_sets takes it: carehard_backup_sets checked against the schema, then parsed."""
+    (backup_set,) = parse_sets([raw], hosts, "inventory site")
+    return backup_set
+
+
 def refused(raw: Any, hosts: set[str] = HOSTS) -> str:
     with pytest.raises(UsageError) as info:
-        parse_set(raw, 0, hosts)
+        parsed(raw, hosts)
     message = str(info.value)
     assert "\n" not in message
     return message
@@ -63,7 +70,7 @@ def inventory(tmp_path: Path, items: list[dict[str, Any] | str] | None) -> Path:
 
 
 def test_a_minimal_set_parses_with_the_default_rpo_and_rto() -> None:
-    assert parse_set(a_set(), 0, HOSTS) == BackupSet(
+    assert parsed(a_set()) == BackupSet(
         name="DPI",
         repository="/srv/restic/dpi",
         restore_host="r1",
@@ -92,8 +99,8 @@ def test_a_complete_set_parses() -> None:
         snapshot_paths=["/var/lib/dpi"],
         scratch_dir="/var/tmp",
     )
-    parsed = parse_set(raw, 3, HOSTS)
-    assert (parsed.name, parsed.source_host, parsed.canary, parsed.rpo, parsed.rto) == (
+    complete = parsed(raw)
+    assert (complete.name, complete.source_host, complete.canary, complete.rpo, complete.rto) == (
         "lab-1_b",
         "pacs-01",
         "/var/lib/dpi/.carehard-canary",
@@ -107,7 +114,7 @@ def test_a_complete_set_parses() -> None:
     [{"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256\n6639"}, "{{ lookup('env', 'DPI_PW') }}"],
 )
 def test_a_vaulted_or_templated_password_is_accepted(password: Any) -> None:
-    assert parse_set(a_set(password_file=None, password=password), 0, HOSTS).name == "DPI"
+    assert parsed(a_set(password_file=None, password=password)).name == "DPI"
 
 
 def test_a_set_names_the_environment_variables_of_its_passwords() -> None:
@@ -116,22 +123,38 @@ def test_a_set_names_the_environment_variables_of_its_passwords() -> None:
         password_env="DPI_PW",
         second_copy={"repository": "/mnt/usb/dpi", "password_env": "USB_PW"},
     )
-    assert parse_set(raw, 0, HOSTS).password_envs == ("DPI_PW", "USB_PW")
-    assert parse_set(a_set(), 0, HOSTS).password_envs == ()
+    assert parsed(raw).password_envs == ("DPI_PW", "USB_PW")
+    assert parsed(a_set()).password_envs == ()
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (["DPI"], "carehard_backup_sets item 0: expected a mapping (name, repository...)"),
+        (
+            ["DPI"],
+            f"{SET}: expected a backup set, a mapping (name, repository...), got a list",
+        ),
         (
             a_set(name="dpi prod"),
-            "backup set dpi prod: name 'dpi prod' must be letters, digits, - and _ (like DPI or lab-1)",
+            f"{SET}.name: expected a name of letters, digits, - and _ (like DPI or lab-1), got 'dpi prod'",
         ),
-        (a_set(name="-dpi"), "backup set -dpi: name '-dpi' must be letters, digits, - and _"),
-        (a_set(name=None), "backup set 0: name '' must be letters, digits, - and _"),
-        (a_set(repository=None), "backup set DPI: give its repository (a path, sftp:, rest:, s3:...)"),
-        (a_set(repository=""), "backup set DPI: give its repository"),
+        (
+            a_set(name="-dpi"),
+            f"{SET}.name: expected a name of letters, digits, - and _ (like DPI or lab-1), got '-dpi'",
+        ),
+        (
+            a_set(name=None),
+            f"{SET}.name: missing: give a name of letters, digits, - and _",
+        ),
+        (
+            a_set(repository=None),
+            f"{SET}.repository (name DPI): missing: give a restic repository (a path, sftp:, rest:, s3:...)",
+        ),
+        (
+            a_set(repository=""),
+            f"{SET}.repository (name DPI): expected a restic repository"
+            " (a path, sftp:, rest:, s3:...), got ''",
+        ),
         (a_set(password_file=None), "backup set DPI: give exactly one password source: password_file"),
         (
             a_set(password_env="DPI_PW"),
@@ -142,7 +165,10 @@ def test_a_set_names_the_environment_variables_of_its_passwords() -> None:
             "backup set DPI: the password is in the inventory in plain text: encrypt it with ansible-vault",
         ),
         (a_set(restore_host="r9"), "backup set DPI: restore_host 'r9' is not a host of the inventory"),
-        (a_set(restore_host=None), "backup set DPI: restore_host '' is not a host of the inventory"),
+        (
+            a_set(restore_host=None),
+            f"{SET}.restore_host (name DPI): missing: give the inventory host where restic runs",
+        ),
         (
             a_set(rpo="24 hours"),
             "backup set DPI: rpo '24 hours' is not a duration: give a number and a unit, like 30m, 4h or 2d",
@@ -150,39 +176,58 @@ def test_a_set_names_the_environment_variables_of_its_passwords() -> None:
         (a_set(rto="0h"), "backup set DPI: rto '0h' is not a duration"),
         (
             a_set(check_subset="lots"),
-            "backup set DPI: check_subset 'lots' must be like 5%, 1/10 or 500M",
+            f"{SET}.check_subset (name DPI): expected a subset like 5%, 1/10 or 500M, got 'lots'",
         ),
-        (a_set(check_subset="0/10"), "backup set DPI: check_subset '0/10' must be like 5%, 1/10 or 500M"),
+        (
+            a_set(check_subset="0/10"),
+            f"{SET}.check_subset (name DPI): expected a subset like 5%, 1/10 or 500M, got '0/10'",
+        ),
         (
             a_set(paths=["/var/lib/dpi", "var/lib/other"]),
             "backup set DPI: sample path 'var/lib/other' must be absolute, as stored in the snapshot",
         ),
         (
             a_set(paths=[]),
-            "backup set DPI: paths must be a list of paths as stored in the snapshot, or [all]",
+            f"{SET}.paths (name DPI): expected a list of paths as stored in the snapshot, or [all],"
+            " got an empty list",
         ),
-        (a_set(paths="/var/lib/dpi"), "backup set DPI: paths must be a list of paths"),
+        (
+            a_set(paths="/var/lib/dpi"),
+            f"{SET}.paths (name DPI): expected a list of paths as stored in the snapshot, or [all],"
+            " got '/var/lib/dpi'",
+        ),
         (
             a_set(canary="canary.txt"),
             "backup set DPI: canary 'canary.txt' must be an absolute path, as stored in the snapshot",
         ),
         (
             a_set(retention={"keep_daily": 7, "keep_forever": 1}),
-            "backup set DPI: unknown retention rule 'keep_forever' (keep_last, keep_daily... keep_within)",
+            f"{SET}.retention.keep_forever (name DPI): unknown key (known: keep_last, keep_hourly,"
+            " keep_daily, keep_weekly, keep_monthly, keep_yearly, keep_within)",
         ),
         (
             a_set(retention={"keep_last": 0}),
-            "backup set DPI: retention keep_last must be a whole number of snapshots, at least 1",
+            f"{SET}.retention.keep_last (name DPI): expected a whole number of snapshots, at least 1, got 0",
         ),
-        (a_set(retention={"keep_daily": "7"}), "backup set DPI: retention keep_daily must be a whole number"),
+        (
+            a_set(retention={"keep_daily": "7"}),
+            f"{SET}.retention.keep_daily (name DPI):"
+            " expected a whole number of snapshots, at least 1, got '7'",
+        ),
         (
             a_set(retention={"keep_daily": True}),
-            "backup set DPI: retention keep_daily must be a whole number",
+            f"{SET}.retention.keep_daily (name DPI):"
+            " expected a whole number of snapshots, at least 1, got true",
         ),
-        (a_set(retention=["keep_daily"]), "backup set DPI: retention must map rules"),
+        (
+            a_set(retention=["keep_daily"]),
+            f"{SET}.retention (name DPI): expected a mapping of rules (keep_daily, keep_weekly...) to"
+            " counts, got a list",
+        ),
         (
             a_set(retention={"keep_within": "a month"}),
-            "backup set DPI: retention keep_within 'a month' is not a restic duration",
+            f"{SET}.retention.keep_within (name DPI): expected a restic duration: like 14d, 6m"
+            " (months) or 1y2m, got 'a month'",
         ),
         (
             a_set(production_hosts=["pacs-01", "pacs-09"]),
@@ -190,11 +235,13 @@ def test_a_set_names_the_environment_variables_of_its_passwords() -> None:
         ),
         (
             a_set(second_copy={"restore_host": "r1"}),
-            "backup set DPI: second_copy needs a repository (and a password source if it differs)",
+            f"{SET}.second_copy.repository (name DPI):"
+            " missing: give a restic repository (a path, sftp:, rest:, s3:...)",
         ),
         (
             a_set(second_copy={"repository": "/mnt/usb/dpi", "pasword": "x"}),
-            "backup set DPI: second_copy: unknown key 'pasword'",
+            f"{SET}.second_copy.pasword (name DPI): unknown key (known: repository, password,"
+            " password_file, password_env, environment, restore_host, rpo, snapshot_host)",
         ),
         (
             a_set(second_copy={"repository": "/mnt/usb/dpi", "password": "hunter2"}),
@@ -209,7 +256,10 @@ def test_a_set_names_the_environment_variables_of_its_passwords() -> None:
             "backup set DPI: second_copy rpo 'weekly' is not a duration",
         ),
         (a_set(source_host="ws-99"), "backup set DPI: source_host 'ws-99' is not a host of the inventory"),
-        (a_set(repo="/srv/x"), "backup set DPI: unknown key 'repo' (see docs/backup-verify.md)"),
+        (
+            a_set(repo="/srv/x"),
+            f"{SET}.repo (name DPI): unknown key (known: name, repository, password, password_file,",
+        ),
     ],
 )
 def test_a_wrong_set_is_refused_on_one_line(raw: Any, message: str) -> None:
@@ -276,6 +326,15 @@ def test_load_sets_names_the_faulty_set_of_the_inventory(tmp_path: Path) -> None
     assert str(info.value) == "backup set DPI: restore_host 'nas' is not a host of the inventory"
 
 
+def test_load_sets_names_the_inventory_and_the_key_of_a_malformed_set(tmp_path: Path) -> None:
+    path = inventory(tmp_path, [a_set(name="PACS"), a_set(rpo=24)])
+    with pytest.raises(UsageError) as info:
+        load_sets(path)
+    assert str(info.value) == (
+        f"inventory {path}: carehard_backup_sets[1].rpo (name DPI): expected a duration like 24h, got 24"
+    )
+
+
 # ---- bugs ----------------------------------------------------------------------------------------------
 
 
@@ -287,8 +346,9 @@ def test_a_numeric_plain_text_password_is_refused(tmp_path: Path) -> None:
     path = inventory(
         tmp_path, ["      - {name: DPI, repository: /srv/x, restore_host: r1, password: 12345678}"]
     )
-    with pytest.raises(UsageError, match="plain text"):
+    with pytest.raises(UsageError, match="plain text") as info:
         load_sets(path)
+    assert "12345678" not in str(info.value)
 
 
 def test_a_keep_within_restic_cannot_read_is_refused() -> None:

@@ -10,6 +10,8 @@ import yaml
 
 from carehard.catalog import CatalogError, load_catalog
 
+CONTROL = "catalog fam.yml: controls[0]"  # where a schema error names the first control of fam.yml
+
 
 def entry(**overrides: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
@@ -54,22 +56,60 @@ def test_valid_file_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("control", "message"),
     [
-        (entry(colour="red"), "fam.yml: WL-TST-01: unknown key 'colour'"),
+        (
+            entry(colour="red"),
+            f"{CONTROL}.colour (id WL-TST-01): unknown key (known: id, title, platforms, severity, level,"
+            " remediation, rationale, references)",
+        ),
         (
             {k: v for k, v in entry().items() if k != "rationale"},
-            "fam.yml: WL-TST-01: missing field 'rationale'",
+            f"{CONTROL}.rationale (id WL-TST-01): missing: give why the control matters, non-empty text",
         ),
-        (entry(level=4), "fam.yml: WL-TST-01: bad level 4"),
-        (entry(level="1"), "fam.yml: WL-TST-01: bad level '1'"),
-        (entry(severity="urgent"), "fam.yml: WL-TST-01: bad severity 'urgent'"),
-        (entry(remediation="manual"), "fam.yml: WL-TST-01: bad remediation 'manual'"),
-        (entry(platforms=["bsd"]), "fam.yml: WL-TST-01: platforms must be"),
-        (entry(id="ssh-1"), "fam.yml: 'ssh-1': id must look like WL-SSH-01"),
-        (entry(references={"nist": []}), "fam.yml: WL-TST-01: unknown reference kind 'nist'"),
-        (entry(references={"care": ["D9"]}), "fam.yml: WL-TST-01: unknown CaRE domain 'D9'"),
-        (entry(references={"anssi_hygiene": ["43"]}), "anssi_hygiene '43' is not a measure"),
-        (entry(references={"anssi_bp028": ["31"]}), "references.anssi_bp028 '31' is not a recommendation"),
-        (entry(references={"cis": ["5.1.x"]}), "references.cis '5.1.x' is not a section"),
+        (
+            entry(level=4),
+            f"{CONTROL}.level (id WL-TST-01): expected 1 (minimal), 2 (intermediary) or 3 (enhanced), got 4",
+        ),
+        (
+            entry(level="1"),
+            f"{CONTROL}.level (id WL-TST-01):"
+            " expected 1 (minimal), 2 (intermediary) or 3 (enhanced), got '1'",
+        ),
+        (
+            entry(severity="urgent"),
+            f"{CONTROL}.severity (id WL-TST-01): expected low, medium, high or critical, got 'urgent'",
+        ),
+        (
+            entry(remediation="manual"),
+            f"{CONTROL}.remediation (id WL-TST-01): expected automatic or audit-only, got 'manual'",
+        ),
+        (
+            entry(platforms=["bsd"]),
+            f"{CONTROL}.platforms[0] (id WL-TST-01): expected debian, rhel or windows, got 'bsd'",
+        ),
+        (entry(id="ssh-1"), f"{CONTROL}.id: expected an ID like WL-SSH-01, got 'ssh-1'"),
+        (
+            entry(references={"nist": []}),
+            f"{CONTROL}.references.nist (id WL-TST-01):"
+            " unknown key (known: anssi_hygiene, anssi_bp028, cis, care)",
+        ),
+        (
+            entry(references={"care": ["D9"]}),
+            f"{CONTROL}.references.care[0] (id WL-TST-01):"
+            " expected exposure, continuity, remote_access or workstations, got 'D9'",
+        ),
+        (
+            entry(references={"anssi_hygiene": ["43"]}),
+            f"{CONTROL}.references.anssi_hygiene[0] (id WL-TST-01): expected a measure number 1-42, got '43'",
+        ),
+        (
+            entry(references={"anssi_bp028": ["31"]}),
+            f"{CONTROL}.references.anssi_bp028[0] (id WL-TST-01):"
+            " expected a recommendation like R31, got '31'",
+        ),
+        (
+            entry(references={"cis": ["5.1.x"]}),
+            f"{CONTROL}.references.cis[0] (id WL-TST-01): expected a section like 5.1.20, got '5.1.x'",
+        ),
     ],
 )
 def test_bad_entries_name_file_and_control(tmp_path: Path, control: dict[str, Any], message: str) -> None:

@@ -356,15 +356,36 @@ def test_parse_allowed() -> None:
     )
     assert parse_allowed("pc", None) == ()
     for bad, message in [
-        ({"port": 22}, "must be a list"),
-        ([22], "entry 1 is not a mapping"),
-        ([{"port": 0, "reason": "x"}], "port must be a number"),
-        ([{"port": True, "reason": "x"}], "port must be a number"),
-        ([{"port": 22, "proto": "sctp", "reason": "x"}], "proto must be tcp or udp"),
-        ([{"port": 22, "reason": "admin"}, {"port": 23}], "entry 2: give the reason the port 23/tcp"),
+        ({"port": 22}, "carehard_exposure_allowed: expected a list of {port, proto, reason, address}, got a"),
+        (
+            [22],
+            "carehard_exposure_allowed[0]: expected an allowed port, a mapping (port, proto, reason, address)",
+        ),
+        (
+            [{"port": 0, "reason": "x"}],
+            "carehard_exposure_allowed[0].port: expected a port number within 1-65535",
+        ),
+        ([{"port": True, "reason": "x"}], "carehard_exposure_allowed[0].port: expected a port number within"),
+        (
+            [{"port": "70000", "reason": "x"}],
+            "carehard_exposure_allowed[0].port: expected a port number within",
+        ),
+        (
+            [{"port": 22, "proto": "sctp", "reason": "x"}],
+            "carehard_exposure_allowed[0].proto: expected tcp or udp",
+        ),
+        (
+            [{"port": 22, "reason": "admin"}, {"port": 23}],
+            "carehard_exposure_allowed[1].reason: missing: give the reason the port may be reachable",
+        ),
+        (
+            [{"port": 22, "reason": "x", "service": "ssh"}],
+            "carehard_exposure_allowed[0].service: unknown key",
+        ),
     ]:
-        with pytest.raises(UsageError, match=message):
+        with pytest.raises(UsageError) as caught:
             parse_allowed("pc", bad)
+        assert str(caught.value).startswith(f"host pc: {message}"), str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -463,7 +484,11 @@ def test_refusals_exit_2_on_one_line_and_run_nothing(
         ("edge", "203.0.113.9", "--limit 203.0.113.9 matches no host of the inventory"),
         ("edge", "pc1,db*", "--limit db\\* matches no host"),
         ("edge", "edge", "no inventory host matching --limit edge to scan besides the vantage host edge"),
-        ("edge", "lab9", "host lab9: carehard_exposure_allowed entry 1: give the reason"),
+        (
+            "edge",
+            "lab9",
+            r"inventory .*hosts\.yml, host lab9: carehard_exposure_allowed\[0\]\.reason: missing: give the reason",
+        ),
     ],
 )
 def test_refusals_name_what_is_wrong(inventory: Path, vantage: str, limit: str | None, message: str) -> None:

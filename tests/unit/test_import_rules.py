@@ -1,6 +1,7 @@
 """The layering of ARCHITECTURE.md, held over the package's imports (every import, lazy ones too):
 nothing imports the CLI; only the jobs reach the runner module; only the results module reads runner
-events; report/ never imports the engine; model and catalog import nothing of carehard; no cycles."""
+events; report/ never imports the engine; model imports nothing of carehard, config and catalog nothing
+but config and the errors; no cycles."""
 
 from __future__ import annotations
 
@@ -62,9 +63,26 @@ def test_report_never_imports_the_engine() -> None:
     assert {m for m in importers_of("carehard.engine") if m.startswith("carehard.report")} == set()
 
 
-def test_model_and_catalog_import_nothing_of_carehard() -> None:
-    for name in ("carehard.model", "carehard.catalog"):
-        assert GRAPH[name] == set(), name
+def reached_from(module: str) -> set[str]:
+    """Every carehard module `module` imports, directly or through others."""
+    found: set[str] = set()
+    todo = [module]
+    while todo:
+        for dep in GRAPH.get(todo.pop(), set()) - found:
+            found.add(dep)
+            todo.append(dep)
+    return found
+
+
+def test_model_imports_nothing_of_carehard() -> None:
+    assert GRAPH["carehard.model"] == set()
+
+
+def test_config_and_catalog_reach_only_the_schemas_and_the_errors() -> None:
+    """The catalog checks its files with config's validate(); any tool can still read it alone."""
+    allowed = {name for name in MODULES if name.startswith("carehard.config")} | {"carehard.errors"}
+    for name in ("carehard.config", "carehard.catalog"):
+        assert reached_from(name) <= allowed, (name, reached_from(name) - allowed)
 
 
 def test_no_import_cycle() -> None:

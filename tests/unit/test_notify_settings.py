@@ -65,10 +65,23 @@ def test_password_from_the_environment(password_file: Path, monkeypatch: pytest.
     [
         ({}, "carehard_notify: give at least one channel"),
         ([], "carehard_notify: expected a mapping"),
-        ({"when": "sometimes", "syslog": {}}, "carehard_notify.when: must be failure"),
-        ({"syslog": {}, "sms": {}}, "carehard_notify: unknown key 'sms'"),
-        ({"syslog": {"adress": "/dev/log"}}, "carehard_notify.syslog: unknown key 'adress'"),
-        ({"syslog": {"facility": "kernel9"}}, "carehard_notify.syslog.facility: 'kernel9' is not"),
+        (
+            {"when": "sometimes", "syslog": {}},
+            "carehard_notify.when: expected failure (alerts on failure and on recovery) or always,"
+            " got 'sometimes'",
+        ),
+        (
+            {"syslog": {}, "sms": {}},
+            "carehard_notify.sms: unknown key (known: when, email, syslog, webhook)",
+        ),
+        (
+            {"syslog": {"adress": "/dev/log"}},
+            "carehard_notify.syslog.adress: unknown key (known: address, facility, tag)",
+        ),
+        (
+            {"syslog": {"facility": "kernel9"}},
+            "carehard_notify.syslog.facility: expected a syslog facility (e.g. user, local0), got 'kernel9'",
+        ),
         ({"syslog": {"address": "syslog.example.org"}}, "carehard_notify.syslog.address: 'syslog.example"),
         ({"syslog": {"address": "udp://h:99999"}}, "carehard_notify.syslog.address"),
         ({"syslog": {"tag": "two words"}}, "carehard_notify.syslog.tag"),
@@ -101,8 +114,14 @@ def test_bad_settings_name_the_key(raw: Any, message: str) -> None:
     ("changes", "message"),
     [
         ({"password_file": "/etc/nope"}, "carehard_notify.email.password_file: /etc/nope does not exist"),
-        ({"to": []}, "carehard_notify.email.to: give a list of one or more"),
-        ({"to": ["not-an-address"]}, "carehard_notify.email.to: 'not-an-address' is not an e-mail"),
+        (
+            {"to": []},
+            "carehard_notify.email.to: expected a list of one or more e-mail addresses, got an empty",
+        ),
+        (
+            {"to": ["not-an-address"]},
+            "carehard_notify.email.to[0]: expected an e-mail address (name@domain), got 'not-an-address'",
+        ),
         ({"from": None}, "carehard_notify.email.from: missing"),
         ({"host": None}, "carehard_notify.email.host: missing"),
         ({"port": "587"}, "carehard_notify.email.port: expected a TCP port"),
@@ -110,7 +129,7 @@ def test_bad_settings_name_the_key(raw: Any, message: str) -> None:
         ({"password_env": "X"}, "carehard_notify.email: with a username, give exactly one of"),
         ({"password_file": None}, "carehard_notify.email: with a username, give exactly one of"),
         ({"username": None}, "carehard_notify.email.password_file: a password needs a username"),
-        ({"password": "inline"}, "carehard_notify.email: unknown key 'password'"),
+        ({"password": "inline"}, "carehard_notify.email.password: unknown key (known: host, port, starttls"),
         ({"starttls": False}, "carehard_notify.email.starttls: false would send the SMTP password in clear"),
     ],
 )
@@ -162,7 +181,7 @@ def test_the_config_file_is_found_in_order(tmp_path: Path, monkeypatch: pytest.M
     [
         ("carehard_notify: [\n", "line 2"),
         ("- a list\n", "expected a mapping of sections"),
-        ("carehard_notfy: {}\n", "unknown key 'carehard_notfy'"),
+        ("carehard_notfy: {}\n", r"c\.yml: carehard_notfy: unknown key \(known: carehard_notify\)"),
     ],
 )
 def test_a_bad_config_file_is_one_line(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from carehard.catalog import load_catalog
 from carehard.history import History
 from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord
@@ -123,3 +125,35 @@ def test_objectives_from_the_establishment_s_file(tmp_path: Path) -> None:
         assert "no control matches 'ZZ-NOPE-01'" in str(exc)
     else:
         raise AssertionError("an unknown control must be refused")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("objective:\n  - {id: X, controls: [BK-*]}\n", "objective: unknown key (known: objectives)"),
+        (
+            "objectives: []\n",
+            "objectives: expected a non-empty list of objectives {id, label, controls}, got an empty list",
+        ),
+        (
+            "objectives:\n  - {id: X, controls: BK-*}\n",
+            "objectives[0].controls (id X): expected a list of control IDs or patterns, like BK-RST-01"
+            " or RA-VND-*, got 'BK-*'",
+        ),
+        (
+            "objectives:\n  - {label: Backups, controls: [BK-*]}\n",
+            "objectives[0].id: missing: give the objective's identifier in your eCaRE file, like D2.01.D",
+        ),
+    ],
+)
+def test_a_malformed_objectives_file_names_the_file_and_the_key(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    from carehard.errors import UsageError
+    from carehard.report.care import load_objectives
+
+    path = tmp_path / "objectives.yml"
+    path.write_text(text)
+    with pytest.raises(UsageError) as caught:
+        load_objectives(path, load_catalog())
+    assert str(caught.value) == f"--objectives {path}: {problem}"

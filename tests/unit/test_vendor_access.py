@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from carehard.config import validate
 from carehard.errors import UsageError
-from carehard.vendors import _key_parser, parse_duration, parse_vendor, plan_window
+from carehard.vendors import Vendor, _key_parser, parse_duration, parse_vendor, plan_window
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_800_000_000
@@ -133,26 +135,38 @@ def test_durations() -> None:
             parse_duration(bad, "--for")
 
 
+def declared(vendor: dict[str, Any], bastions: list[str]) -> Vendor:
+    """A vendor as find_vendor takes it: the declarations checked against the schema, then parsed."""
+    validate({"carehard_vendors": [vendor], "carehard_bastions": bastions}, "vendors", "inventory site")
+    return parse_vendor(vendor, bastions)
+
+
 def test_vendor_declaration_errors_name_the_field(keypair: tuple[str, str]) -> None:
     key, _ = keypair
     good = {"name": "acme", "keys": [key], "hosts": ["pacs"], "max_window": "8h"}
-    assert parse_vendor(good, ["198.51.100.7"]).sources == ("198.51.100.7",)
-    assert parse_vendor({**good, "keys": [], "access": "rdp"}, ["198.51.100.7"]).access == "rdp"
+    assert declared(good, ["198.51.100.7"]).sources == ("198.51.100.7",)
+    assert declared({**good, "keys": [], "access": "rdp"}, ["198.51.100.7"]).access == "rdp"
     cases = [
         ({"keys": []}, "no keys"),
         ({"keys": ["ssh-ed25519 nope"]}, "key 1 is malformed"),
         ({"keys": [f"restrict {key}"]}, "give the bare key"),
-        ({"hosts": []}, "no hosts"),
+        ({"hosts": []}, "carehard_vendors[0].hosts (name acme): expected a list of the hosts or groups"),
         ({"max_window": "8 hours"}, "max_window"),
-        ({"access": "vnc"}, "access 'vnc'"),
+        (
+            {"access": "vnc"},
+            "carehard_vendors[0].access (name acme): expected ssh (Linux) or rdp (Windows), got 'vnc'",
+        ),
         ({"account": "Acme Corp"}, "not a valid user name"),
         ({"from": ["bastion.example"]}, "is not an address or network"),
-        ({"forwarding": ["everything"]}, "forwarding 'everything'"),
-        ({"colour": "red"}, "unknown field 'colour'"),
+        (
+            {"forwarding": ["everything"]},
+            "carehard_vendors[0].forwarding[0] (name acme): expected tcp, agent or x11, got 'everything'",
+        ),
+        ({"colour": "red"}, "carehard_vendors[0].colour (name acme): unknown key (known: name, account"),
     ]
     for change, message in cases:
-        with pytest.raises(UsageError, match=message):
-            parse_vendor({**good, **change}, ["198.51.100.7"])
+        with pytest.raises(UsageError, match=re.escape(message)):
+            declared({**good, **change}, ["198.51.100.7"])
 
 
 def test_plan_window_checks_scope_and_length_on_a_real_inventory(
@@ -194,6 +208,22 @@ def test_plan_window_checks_scope_and_length_on_a_real_inventory(
         plan_window(inventory, "acme", "open", host="pacs-01", group="imaging", duration="1h")
     with pytest.raises(UsageError, match="unknown vendor 'initech'"):
         plan_window(inventory, "initech", "close")
+
+
+def test_every_declared_vendor_is_checked_against_the_schema_naming_the_inventory(
+    keypair: tuple[str, str], tmp_path: Path
+) -> None:
+    key, _ = keypair
+    acme = {"name": "acme", "keys": [key], "hosts": ["pacs-01"], "max_window": "4h"}
+    inventory = tmp_path / "hosts.yml"
+    body = {"carehard_vendors": [acme, {**acme, "name": "initech", "max_windows": "4h"}]}
+    inventory.write_text(yaml.safe_dump({"all": {"vars": body, "hosts": {"pacs-01": {}}}}))
+    with pytest.raises(UsageError) as caught:
+        plan_window(inventory, "acme", "close")
+    assert str(caught.value) == (
+        f"inventory {inventory}, host pacs-01: carehard_vendors[1].max_windows (name initech): unknown key"
+        " (known: name, account, contact, keys, hosts, max_window, access, from, forwarding, force_command)"
+    )
 
 
 def test_module_runs_read_only_on_this_machine() -> None:

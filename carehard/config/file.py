@@ -1,7 +1,8 @@
 """carehard's optional config file: where it is, and its sections, checked before any run.
 
 Found at $CAREHARD_CONFIG (which must then exist), else $XDG_CONFIG_HOME/carehard/config.yml
-(~/.config/... by default), else /etc/carehard/config.yml. A YAML mapping of sections.
+(~/.config/... by default), else /etc/carehard/config.yml. A YAML mapping of sections, checked
+against schemas/config.yml.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from typing import Any
 
 import yaml
 
+from carehard.config.schema import validate
 from carehard.errors import UsageError
 
 SYSTEM_CONFIG = Path("/etc/carehard/config.yml")
-# The top-level keys the file may hold; anything else is a typo the user should hear of.
-KNOWN_SECTIONS = ("carehard_notify",)
 
 
 def config_path(system: Path = SYSTEM_CONFIG) -> Path | None:
@@ -45,12 +45,9 @@ def load_config(path: Path) -> dict[str, Any]:
         raise UsageError(f"config {path} cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
     if data is None:
         return {}
-    if not isinstance(data, dict):
-        raise UsageError(f"config {path}: expected a mapping of sections ({', '.join(KNOWN_SECTIONS)})")
-    unknown = sorted(str(key) for key in data if key not in KNOWN_SECTIONS)
-    if unknown:
-        raise UsageError(f"config {path}: unknown key '{unknown[0]}' (known: {', '.join(KNOWN_SECTIONS)})")
-    return data
+    validate(data, "config", f"config {path}")
+    sections: dict[str, Any] = data
+    return sections
 
 
 def config_section(name: str, system: Path = SYSTEM_CONFIG) -> tuple[Any, Path | None]:
