@@ -1,8 +1,9 @@
 """Replay a role's checks in real Ansible on recorded probe output (for hosts none can be had here).
 
 The role's task files are copied with each read-only probe replaced by a set_fact of its recorded
-output and the fixes left out; the asserts, the role's variables and filter plugins are the real
-ones, and the events are folded by carehard's own ResultFolder, as in a run.
+output and the fixes left out; the asserts, the role's variables and filter plugins (and those of
+the carehard role, which it depends on: the PowerShell output decoder) are the real ones, and the
+events are folded by carehard's own ResultFolder, as in a run.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ def run_replay(
         cmdline="--check",
         extravars=dict(extra_vars or {}),
         envvars={
-            "ANSIBLE_FILTER_PLUGINS": str(role / "filter_plugins"),
+            "ANSIBLE_FILTER_PLUGINS": os.pathsep.join(
+                str(path / "filter_plugins") for path in (role, role.parent / "carehard")
+            ),
             "ANSIBLE_LIBRARY": str(role / "library"),
             "ANSIBLE_NOCOLOR": "1",
             "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),

@@ -96,3 +96,24 @@ def test_a_missing_output_parent_is_refused_on_one_line(tmp_path: Path) -> None:
         f"error: --output-path {tmp_path / 'no' / 'such' / 'dir'}: its parent directory does not exist"
     ]
     assert not (tmp_path / "no").exists()
+
+
+def test_the_filters_resolve_by_fqcn_with_the_shared_decoder(collection: Path, tmp_path: Path) -> None:
+    """The roles' filters and carehard_powershell_json in real Ansible, from the collection alone (no
+    roles path): each plugin imports the decoder from its own package, and a role's dependency on
+    `carehard` resolves to carehard.baseline.carehard."""
+    from tests.unit.test_powershell_output import ansible_playbook, filter_play
+
+    collections = tmp_path / "collections" / "ansible_collections" / "carehard"
+    collections.mkdir(parents=True)
+    (collections / "baseline").symlink_to(collection, target_is_directory=True)
+    (tmp_path / "no-roles").mkdir()
+    proc = ansible_playbook(
+        tmp_path,
+        filter_play(prefix="carehard.baseline."),
+        ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "collections"),
+        ANSIBLE_ROLES_PATH=str(tmp_path / "no-roles"),
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "TASK [carehard.baseline.carehard : Check the waivers declared in carehard_waivers]" in proc.stdout
+    assert "[WARNING]: Skipping plugin" not in proc.stderr

@@ -101,3 +101,13 @@ def test_a_probe_that_printed_nothing_is_evidence_not_an_error(tmp_path: Path) -
     assert host.results["IV-OS-01"].status == "fail"
     assert "the probe printed nothing" in host.results["IV-OS-01"].evidence
     assert host.results["IV-ADM-01"].evidence == "administrators unknown: the probe printed nothing"
+
+
+def test_a_warning_and_a_byte_order_mark_around_the_json_change_nothing(
+    tmp_path: Path, english: HostOutcome
+) -> None:
+    host = replay_windows(tmp_path, "WARNING: Get-LocalGroupMember: deprecated.\r\n\ufeff" + STDOUT_EN)
+    assert {cid: (r.status, r.evidence) for cid, r in host.results.items()} == {
+        cid: (r.status, r.evidence) for cid, r in english.results.items()
+    }
+    assert host.facts["fleet"] == english.facts["fleet"]

@@ -1456,7 +1456,7 @@ def test_domain(domain: dict[str, Any], expected: dict[str, Any]) -> None:
             "unreadable output '#< CLIXML\\r\\n<Objs Version=\"1.1.0.1\">'",
         ),
         ("[]", "unexpected output a list"),
-        ("null", "unexpected output None"),
+        ("null", "the probe printed null"),
         ("42", "unexpected output 42"),
         ([1, 2], "unexpected output a list"),
     ],

@@ -225,15 +225,20 @@ def test_one_element_lists_are_read_as_lists() -> None:
     assert (leftover["key"], leftover["entries"]) == ("vnc", [])
 
 
-@pytest.mark.parametrize(
-    "probe", [NOTHING, r'{"services":null,"uninstall":null}', "", None, "\ufeff" + NOTHING]
-)
-def test_an_empty_probe_finds_nothing(probe: str | None) -> None:
+@pytest.mark.parametrize("probe", [NOTHING, r'{"services":null,"uninstall":null}', "\ufeff" + NOTHING])
+def test_a_probe_that_found_nothing_finds_nothing(probe: str) -> None:
     assert wt.found_tools(probe, ["teamviewer"]) == []
 
 
+@pytest.mark.parametrize("probe", ["", None, "\ufeff", " \r\n"])
+def test_a_probe_that_printed_nothing_is_an_error_not_an_absence(probe: str | None) -> None:
+    """An empty read proves no tool absent: the control breaks, it does not pass."""
+    with pytest.raises(ValueError, match=r"^RA-WIN-05: the probe printed nothing$"):
+        wt.found_tools(probe, ["teamviewer"])
+
+
 def test_a_probe_that_did_not_print_json_is_an_error() -> None:
-    with pytest.raises(ValueError, match="RA-WIN-05: the probe did not print JSON"):
+    with pytest.raises(ValueError, match=r"^RA-WIN-05: unreadable output 'Get-CimInstance : Access denied'$"):
         wt.found_tools("Get-CimInstance : Access denied", [])
 
 

@@ -1,6 +1,6 @@
 """The workstation_windows role (WW-*), which no test host can run: its plays parse for a mixed
-inventory, every catalog control has its tasks, switch and argument spec, and every control ends in
-an assert that is its evidence."""
+inventory, every catalog control has its tasks, and every control ends in an assert that is its
+evidence. Its switches and argument specs are checked with every role's in test_roles_static."""
 
 from __future__ import annotations
 
@@ -39,13 +39,6 @@ def test_site_play_parses_for_windows_and_linux_hosts(tmp_path: Path) -> None:
 def test_every_task_file_parses(tmp_path: Path, tasks_from: str) -> None:
     """main.yml includes settings_fix.yml and settings_check.yml at run time."""
     check_task_file_parses(tmp_path, "workstation_windows", tasks_from)
-
-
-def test_every_default_has_an_argument_spec() -> None:
-    """The switches themselves are checked for every role by test_roles_static."""
-    defaults = load(ROLE / "defaults" / "main.yml")
-    specs = load(ROLE / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
-    assert set(defaults) == set(specs), set(defaults) ^ set(specs)
 
 
 def test_the_setting_controls_are_the_ids_their_block_is_tagged_with() -> None:

@@ -382,3 +382,35 @@ def test_a_host_whose_probes_print_nothing_fails_without_breaking_the_run(tmp_pa
     results = run_checks(tmp_path, {})
     assert sorted(results) == sorted(ww_controls())
     assert {cid: r.status for cid, r in results.items() if r.status not in ("fail", "not_applicable")} == {}
+    # The tasks that decode a probe themselves (carehard_powershell_json) say why too.
+    assert "Domain: not reported (the probe printed nothing)" in results["WW-NET-06"].evidence
+    assert results["WW-LOG-03"].evidence.startswith(
+        "PowerShell 2.0 state unknown: the probe printed nothing;"
+    )
+
+
+def test_a_host_whose_probes_print_no_json_fails_naming_what_they_printed(tmp_path: Path) -> None:
+    garbage = "Get-CimInstance : Accès refusé"
+    results = run_checks(tmp_path, dict.fromkeys(HARDENED, garbage))
+    assert {cid: r.status for cid, r in results.items() if r.status not in ("fail", "not_applicable")} == {}
+    seen = f"unreadable output '{garbage}'"
+    assert f"Domain: not reported ({seen})" in results["WW-NET-06"].evidence
+    assert results["WW-LOG-03"].evidence.startswith(f"PowerShell 2.0 state unknown: {seen};")
+    assert seen in results["WW-CRD-06"].evidence and seen in results["WW-ACC-01"].evidence
+
+
+def test_a_warning_and_a_byte_order_mark_around_the_json_change_nothing(
+    tmp_path: Path, hardened: dict[str, ControlResult]
+) -> None:
+    """What a Windows host may print around a probe's document, for every probe at once (auditpol's
+    CSV aside: it is no JSON)."""
+    noisy = {
+        register: output
+        if register == "workstation_windows__auditpol_before"
+        else "WARNING: the module is deprecated.\r\n\ufeff" + output
+        for register, output in HARDENED.items()
+    }
+    results = run_checks(tmp_path, noisy)
+    assert {cid: (r.status, r.evidence) for cid, r in results.items()} == {
+        cid: (r.status, r.evidence) for cid, r in hardened.items()
+    }

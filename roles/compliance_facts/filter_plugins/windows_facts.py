@@ -4,7 +4,9 @@ turned into the one document shape the Linux module returns (docs/fleet-facts.md
 Ansible loads this file by path, so it uses the standard library only. The filter never raises: an
 empty, unreadable or unexpected input gives None values and the section's "error" text (sections
 without an "error" member, listeners and detection, are then empty lists: the role's templates
-iterate over them). Every value returned is a plain dict, list, str, int, bool or None.
+iterate over them). Every value returned is a plain dict, list, str, int, bool or None. JSON is
+decoded by the decoder every carehard role shares (the carehard role's
+filter_plugins/powershell_output.py: a warning line or a BOM around the document is skipped).
 
 What the probe prints is Windows PowerShell 5.1 or PowerShell 7 `ConvertTo-Json` output: an enum
 may be an integer (5.1) or a name (7), a one-element array may be the element itself, a DateTime
@@ -41,14 +43,15 @@ How the document is filled (the choices the contract leaves open):
 
 from __future__ import annotations
 
-import json
+import importlib
+import importlib.util
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-NOTHING = "the probe printed nothing"
 
 SECURITY_UPDATES = "0fa1201d-4330-4fa8-8ae9-b877473b6441"
 DEFINITION_UPDATES = "e0789628-ce08-4437-be74-2495b842f43b"
@@ -146,45 +149,35 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # ---- decoding ----------------------------------------------------------------------------------------
 
 
-def _what(value: Any) -> str:
-    """A short description of an unexpected value, safe for any type."""
-    if isinstance(value, str):
-        return repr(value[:60] + ("..." if len(value) > 60 else ""))
-    if value is None or isinstance(value, bool | int | float):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "an object"
-    return f"a {type(value).__name__}"
+def _shared_decoder() -> ModuleType:
+    """The PowerShell output decoder every carehard role shares: the carehard role's filter plugin
+    powershell_output.py. In the collection carehard.baseline it is a module of this plugin's own
+    package; in the roles layout (or this file loaded by path, as the tests and the build script do)
+    it is read from the carehard role next to this role (meta/main.yml depends on it), or from this
+    very directory (the collection's plugins/filter). The same function in every plugin that uses it."""
+    if __name__.startswith("ansible_collections."):
+        return importlib.import_module(__name__.rpartition(".")[0] + ".powershell_output")
+    here = Path(__file__).resolve().parent
+    candidates = (here.parents[1] / "carehard" / "filter_plugins", here)
+    for path in (directory / "powershell_output.py" for directory in candidates):
+        spec = importlib.util.spec_from_file_location("carehard_powershell_output", path)
+        if path.is_file() and spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    raise ImportError(f"carehard's PowerShell output decoder is in none of {[str(c) for c in candidates]}")
+
+
+_POWERSHELL = _shared_decoder()
+_shared_decode: Callable[[Any], tuple[Any, str | None]] = _POWERSHELL.decode
+_what: Callable[[Any], str] = _POWERSHELL.what
 
 
 def _decode(raw: Any) -> tuple[Any, str | None]:
-    """The probe's object and why there is none. Text around the JSON line (a warning the host
-    printed on stdout) is skipped: the document is the last line that decodes to an object."""
-    if isinstance(raw, bytes):
-        raw = raw.decode("utf-8", "replace")
+    """The probe's object and why there is none (the shared decoder); Ansible's stdout_lines too."""
     if isinstance(raw, list | tuple) and all(isinstance(line, str) for line in raw):
         raw = "\n".join(raw)
-    if raw is None:
-        return None, NOTHING
-    if not isinstance(raw, str):
-        return raw, None
-    text = raw.lstrip("\ufeff").strip()
-    if not text:
-        return None, NOTHING
-    try:
-        return json.loads(text), None
-    except ValueError:
-        pass
-    for line in reversed(text.splitlines()):
-        line = line.strip().lstrip("\ufeff")
-        if line.startswith("{"):
-            try:
-                found = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(found, Mapping):
-                return found, None
-    return None, f"unreadable output {_what(text)}"
+    return _shared_decode(raw)
 
 
 def _text(value: Any) -> str | None:

@@ -21,14 +21,20 @@ Filters:
                                                     {"ok": bool, "text": the assert's message}
 
 Stdlib only, no Ansible import: Ansible loads it from the role's filter_plugins, the unit tests import
-it directly (tests/unit/test_windows_tools.py).
+it directly (tests/unit/test_windows_tools.py). The probe's output is decoded by the decoder every
+carehard role shares (the carehard role's filter_plugins/powershell_output.py); output without a JSON
+object, empty output included, is an error of the control: a read that printed nothing proves no
+tool absent.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
+import importlib.util
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 # One entry per key of remote_access_tools_allowed (the keys of the Linux RA-RCT-* tools, vars/tools.yml).
@@ -127,6 +133,29 @@ _ENTRY_RE = {t["key"]: _compile(t["entries"]) for t in TOOLS}
 _LABEL = {t["key"]: t["label"] for t in TOOLS}
 
 
+def _shared_decoder() -> ModuleType:
+    """The PowerShell output decoder every carehard role shares: the carehard role's filter plugin
+    powershell_output.py. In the collection carehard.baseline it is a module of this plugin's own
+    package; in the roles layout (or this file loaded by path, as the tests and the build script do)
+    it is read from the carehard role next to this role (meta/main.yml depends on it), or from this
+    very directory (the collection's plugins/filter). The same function in every plugin that uses it."""
+    if __name__.startswith("ansible_collections."):
+        return importlib.import_module(__name__.rpartition(".")[0] + ".powershell_output")
+    here = Path(__file__).resolve().parent
+    candidates = (here.parents[1] / "carehard" / "filter_plugins", here)
+    for path in (directory / "powershell_output.py" for directory in candidates):
+        spec = importlib.util.spec_from_file_location("carehard_powershell_output", path)
+        if path.is_file() and spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    raise ImportError(f"carehard's PowerShell output decoder is in none of {[str(c) for c in candidates]}")
+
+
+_POWERSHELL = _shared_decoder()
+_decode: Callable[[Any], tuple[Any, str | None]] = _POWERSHELL.decode
+
+
 def as_list(value: Any) -> list[Any]:
     """A JSON list as PowerShell 5.1 prints it: a list, its only element, or null."""
     if value is None or value == "":
@@ -141,17 +170,11 @@ def _text(value: Any) -> str:
 
 
 def _load(probe: Any) -> Mapping[str, Any]:
-    if probe is None:
-        return {}
-    if isinstance(probe, Mapping):
-        return probe
-    text = str(probe).strip().lstrip("\ufeff")
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ValueError(f"RA-WIN-05: the probe did not print JSON ({exc}): {text[:200]!r}") from exc
+    """The probe's object (the shared decoder skips a warning or a BOM around it); an error saying why
+    when there is none, empty output included: a read that printed nothing is no proof of absence."""
+    data, why = _decode(probe)
+    if why is not None:
+        raise ValueError(f"RA-WIN-05: {why}")
     if not isinstance(data, Mapping):
         raise ValueError(f"RA-WIN-05: the probe printed {type(data).__name__}, not a JSON object")
     return data

@@ -4,7 +4,8 @@ Ansible loads this file by path, so it uses the standard library only. Every fil
 object a probe printed, already decoded, or the raw text (JSON, or auditpol's CSV) and never raises:
 an empty, unreadable or unexpected input gives the "unknown" shape with a text saying what was seen,
 so that a host nobody foresaw cannot abort a run. Every value returned is a plain dict, list, str,
-int, bool or None.
+int, bool or None. JSON is decoded by the decoder every carehard role shares (the carehard role's
+filter_plugins/powershell_output.py: a warning line or a BOM around the document is skipped).
 
 Windows PowerShell 5.1 `ConvertTo-Json` prints enums as integers, may print a one-element array as
 the element itself, prints a DateTime as "\\/Date(ms)\\/" and a SecurityIdentifier as an object;
@@ -14,16 +15,17 @@ PowerShell 7 prints ISO 8601 dates and, with -EnumsAsStrings, enum names. Both a
 from __future__ import annotations
 
 import csv
+import importlib
+import importlib.util
 import io
-import json
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-NOTHING = "the probe printed nothing"
 
 # ---- enums, as the cmdlets name them -----------------------------------------------------------------
 
@@ -172,32 +174,28 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # ---- decoding what a probe printed -------------------------------------------------------------------
 
 
-def _what(value: Any) -> str:
-    """A short description of an unexpected value, safe for any type (str() may raise on some)."""
-    if isinstance(value, str):
-        return repr(value[:60] + ("..." if len(value) > 60 else ""))
-    if value is None or isinstance(value, bool | int | float):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return "an object"
-    return f"a {type(value).__name__}"
+def _shared_decoder() -> ModuleType:
+    """The PowerShell output decoder every carehard role shares: the carehard role's filter plugin
+    powershell_output.py. In the collection carehard.baseline it is a module of this plugin's own
+    package; in the roles layout (or this file loaded by path, as the tests and the build script do)
+    it is read from the carehard role next to this role (meta/main.yml depends on it), or from this
+    very directory (the collection's plugins/filter). The same function in every plugin that uses it."""
+    if __name__.startswith("ansible_collections."):
+        return importlib.import_module(__name__.rpartition(".")[0] + ".powershell_output")
+    here = Path(__file__).resolve().parent
+    candidates = (here.parents[1] / "carehard" / "filter_plugins", here)
+    for path in (directory / "powershell_output.py" for directory in candidates):
+        spec = importlib.util.spec_from_file_location("carehard_powershell_output", path)
+        if path.is_file() and spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+    raise ImportError(f"carehard's PowerShell output decoder is in none of {[str(c) for c in candidates]}")
 
 
-def _decode(raw: Any) -> tuple[Any, str | None]:
-    """The probe's object, and why there is none (None when there is one)."""
-    if isinstance(raw, bytes):
-        raw = raw.decode("utf-8", "replace")
-    if raw is None:
-        return None, NOTHING
-    if not isinstance(raw, str):
-        return raw, None
-    text = raw.lstrip("\ufeff").strip()
-    if not text:
-        return None, NOTHING
-    try:
-        return json.loads(text), None
-    except ValueError:
-        return None, f"unreadable output {_what(text)}"
+_POWERSHELL = _shared_decoder()
+_decode: Callable[[Any], tuple[Any, str | None]] = _POWERSHELL.decode
+_what: Callable[[Any], str] = _POWERSHELL.what
 
 
 def _error_of(value: Any) -> str | None:
