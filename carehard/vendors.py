@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from carehard import clock
 from carehard.config import validate
 from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
@@ -98,7 +99,7 @@ def plan_window(
     hosts = list_hosts(inventory)
     vendor = find_vendor(inventory, hosts, name)
     targets = _targets(inventory, hosts, vendor, host, group)
-    start = (now or datetime.now(UTC)).replace(microsecond=0)
+    start = (now or clock.now()).replace(microsecond=0)
     end = None
     if action == "open":
         if seconds < MIN_WINDOW:

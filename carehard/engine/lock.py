@@ -13,10 +13,10 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from carehard import clock
 from carehard.errors import UsageError
 from carehard.paths import state_dir
 
@@ -59,7 +59,7 @@ def run_lock(lock: str, command: str) -> Iterator[Path]:
 
 
 def _record(fd: int, command: str) -> None:
-    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    started = clock.now().strftime("%Y-%m-%d %H:%M:%S UTC")
     record = json.dumps({"pid": os.getpid(), "command": f"carehard {command}", "started": started})
     os.ftruncate(fd, 0)
     os.pwrite(fd, (record + "\n").encode(), 0)

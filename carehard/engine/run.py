@@ -13,13 +13,14 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import ansible_runner
 import yaml
 
+from carehard import clock
 from carehard.files import write_atomic
 from carehard.paths import ANSIBLE_ROOT, runs_dir
 
@@ -49,7 +50,7 @@ class RunnerOutcome:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     return now.strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
 
 

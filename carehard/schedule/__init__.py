@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from carehard import clock
 from carehard.durations import parse_duration
 from carehard.errors import UsageError
 from carehard.files import stage
@@ -206,7 +207,7 @@ def installed(where: Layout) -> list[Installed]:
 
 def status_rows(where: Layout, now: datetime | None = None) -> list[dict[str, str]]:
     """One row per installed job: when, next run, last run and its result where systemd knows them."""
-    now = now or datetime.now().astimezone()
+    now = now or clock.now().astimezone()  # next runs in the machine's local time
     rows = []
     for item in installed(where):
         schedule = item.schedule
