@@ -50,7 +50,7 @@ def _assess(
     formats: str,
     metrics_file: Path | None = None,
 ) -> None:
-    selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip), limit=limit)
+    selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip, "--skip"), limit=limit)
     count = len(select_controls(load_catalog(), selection)) if err.is_terminal else 0
     job = AssessJob(mode, inventory, selection, allow_local)
     result = run(job, outputs(output, formats, metrics_file), mode, count)

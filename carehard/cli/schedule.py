@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
+from carehard.catalog import load_catalog
 from carehard.cli.base import cli, metrics_option, out, warn
+from carehard.engine.selection import Selection, parse_ids, select_controls
 from carehard.errors import UsageError
 
 
@@ -92,8 +94,18 @@ def _check_job_args(argv: list[str]) -> None:
                 raise UsageError(f"the scheduled command would not run: {' '.join(argv)}")
             command = found
             ctx = command.make_context(name, rest, parent=ctx)
+        _check_selection(command.name, ctx.params)
     except click.ClickException as exc:
         raise UsageError(f"the scheduled command would not run: {exc.format_message()}") from exc
+    except UsageError as exc:
+        raise UsageError(f"the scheduled command would not run: {exc}") from exc
+
+
+def _check_selection(command: str | None, params: dict[str, Any]) -> None:
+    """The controls an audit selects must exist now, not fail every night."""
+    if command == "audit":
+        only, skip = parse_ids(params["only"]), parse_ids(params["skip"], "--skip")
+        select_controls(load_catalog(), Selection(level=params["level"], only=only, skip=skip))
 
 
 @schedule.command("list")

@@ -26,14 +26,17 @@ class Selection:
     families: tuple[str, ...] = field(default=AUDIT_FAMILIES)
 
 
-def parse_ids(values: Iterable[str]) -> tuple[str, ...]:
-    """IDs given as repeated options and/or comma-separated lists, upper-cased, in order, once each."""
+def parse_ids(values: Iterable[str], option: str = "--only") -> tuple[str, ...]:
+    """IDs given as repeated options and/or comma-separated lists, upper-cased, in order, once each.
+    An option given with no ID in it (`--only ''`) is refused: it would silently select everything."""
     ids: list[str] = []
     for value in values:
-        for part in value.split(","):
-            cid = part.strip().upper()
-            if cid and cid not in ids:
-                ids.append(cid)
+        found = [part.strip().upper() for part in value.split(",") if part.strip()]
+        if not found:
+            raise UsageError(
+                f"{option} {value!r} names no control: give IDs, e.g. {option} WL-SSH-01,WL-SSH-02"
+            )
+        ids.extend(cid for cid in found if cid not in ids)
     return tuple(ids)
 
 

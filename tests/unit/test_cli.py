@@ -70,6 +70,16 @@ def test_inventory_ansible_cannot_parse(tmp_path: Path) -> None:
     assert "No inventory was parsed" in one_line_error(result.stderr)
 
 
+@pytest.mark.parametrize(("option", "value"), [("--only", ""), ("--skip", " , ")])
+def test_an_option_naming_no_control_is_refused_not_read_as_everything(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    result = carehard("audit", option, value, "--output", tmp_path / "out")
+    assert result.returncode == 2
+    assert f"{option} {value!r} names no control: give IDs" in one_line_error(result.stderr)
+    assert not (tmp_path / "out").exists()
+
+
 def test_unknown_control_in_only(tmp_path: Path) -> None:
     result = carehard("audit", "--only", "WL-SSH-01,WL-XXX-99", "--output", tmp_path / "out")
     assert result.returncode == 2

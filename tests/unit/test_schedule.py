@@ -239,6 +239,15 @@ def test_dry_run_on_this_machine_shows_what_systemd_would_get(tmp_path: Path) ->
         (["audit", "--metrics-file", "/nonexistent/m.prom"], "--metrics-file /nonexistent/m.prom: directory"),
         (["audit", "--", "--lvl", "1"], "the scheduled command would not run: No such option '--lvl'"),
         (["audit", "--", "--level", "7"], "the scheduled command would not run"),
+        (
+            ["audit", "--", "--only", "NOPE-99"],
+            "the scheduled command would not run: unknown control ID 'NOPE-99' in --only",
+        ),
+        (["audit", "--", "--only", ""], "the scheduled command would not run: --only '' names no control"),
+        (
+            ["audit", "--", "--skip", " , "],
+            "the scheduled command would not run: --skip ' , ' names no control",
+        ),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(root: Path, args: list[str], expected: str) -> None:
