@@ -7,3 +7,7 @@ class UsageError(Exception):
 
 class RunBroken(Exception):
     """ansible-playbook stopped before any host ran (syntax, configuration): the CLI exits 2."""
+
+
+class HistoryError(Exception):
+    """The history cannot be read or written (damaged, read-only, disk full): one line saying so."""

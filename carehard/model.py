@@ -12,6 +12,9 @@ STATUSES = ("pass", "fail", "fixed", "error", "not_applicable", "waived", "unrea
 # Exit codes, for schedulers: 0 all pass (or waived), 1 a control failed, 2 usage or configuration
 # error, 3 a host was unreachable or a task broke.
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_BROKEN = 0, 1, 2, 3
+# 4: the run's reports were written but its record could not be saved in the history (damaged,
+# full or read-only state directory); it outranks 1 and 3, which the reports still show.
+EXIT_UNSAVED = 4
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----.*?(?:-----END \1PRIVATE KEY-----|\Z)", re.DOTALL
 )

@@ -8,12 +8,23 @@ import sys
 import click
 
 from carehard.catalog import CatalogError
-from carehard.cli import assess, backup, controls, doctor, exposure, facts, report, schedule, vendor
+from carehard.cli import (
+    assess,
+    backup,
+    controls,
+    doctor,
+    exposure,
+    facts,
+    history,
+    report,
+    schedule,
+    vendor,
+)
 from carehard.cli.base import cli, err
-from carehard.errors import RunBroken, UsageError
+from carehard.errors import HistoryError, RunBroken, UsageError
 from carehard.model import EXIT_USAGE
 
-COMMAND_MODULES = (assess, backup, controls, doctor, exposure, facts, report, schedule, vendor)
+COMMAND_MODULES = (assess, backup, controls, doctor, exposure, facts, history, report, schedule, vendor)
 __all__ = ["cli", "main"]
 
 
@@ -22,7 +33,7 @@ def main() -> None:
         code = cli.main(standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
-    except (UsageError, CatalogError, RunBroken) as exc:
+    except (UsageError, CatalogError, RunBroken, HistoryError) as exc:
         err.print(f"carehard: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort as exc:

@@ -82,6 +82,7 @@ def backup_canary(inventory: Path, set_name: str, metrics_file: Path | None) -> 
     print_files_and_notes(result)
     if record is None:
         sys.exit(3)
+    sys.exit(result.exit_code if result.unsaved else 0)
 
 
 @backup.command("history")

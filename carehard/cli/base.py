@@ -26,7 +26,8 @@ def cli() -> None:
     """Harden health and care establishments' machines, close vendor back doors, prove backups restore.
 
     Controls follow the CaRE programme, ANSSI's guides and the CIS benchmarks. Exit codes: 0 all
-    pass, 1 some control failed, 2 usage or configuration error, 3 unreachable host or task error.
+    pass, 1 some control failed, 2 usage or configuration error, 3 unreachable host or task error,
+    4 the reports were written but the run could not be saved in the history.
     """
 
 
@@ -66,6 +67,8 @@ def print_files_and_notes(result: JobResult, stdout_is_data: bool = False) -> No
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     for warning in result.warnings:
         warn(warning)
+    if result.unsaved:
+        complain(result.unsaved)
 
 
 metrics_option = click.option(

@@ -85,4 +85,4 @@ def facts(
             markup=False,
             highlight=False,
         )
-        sys.exit(record.exit_code)
+        sys.exit(result.exit_code)

@@ -87,6 +87,7 @@ def _run_window(inventory: Path, window: Window, metrics_file: Path | None) -> N
     print_files_and_notes(result)
     if job.failed:
         sys.exit(3)
+    sys.exit(result.exit_code if result.unsaved else 0)
 
 
 @vendor.command("list")

@@ -17,10 +17,12 @@ from carehard.catalog import Catalog, load_catalog
 from carehard.engine.lock import run_lock
 from carehard.engine.results import ResultFolder, RunObserver, apply_waivers
 from carehard.engine.run import PlaybookRun, RunnerOutcome, new_run_id, run_playbook
-from carehard.errors import RunBroken, UsageError
+from carehard.errors import HistoryError, RunBroken, UsageError
 from carehard.history import History
-from carehard.model import BackupCheck, HostOutcome, RunRecord, exit_code_of
-from carehard.paths import history_path
+from carehard.history.connection import writable
+from carehard.history.upkeep import check_before_run
+from carehard.model import EXIT_UNSAVED, BackupCheck, HostOutcome, RunRecord, exit_code_of
+from carehard.paths import history_path, state_dir
 from carehard.report import build_report, warm_up, write_reports
 from carehard.report.fleet import report_extras
 from carehard.report.trend import run_trend
@@ -63,10 +65,11 @@ class JobResult:
     report_files: list[Path]
     notes: list[str] = field(default_factory=list)  # "metrics: PATH", "notified: ..." for the terminal
     warnings: list[str] = field(default_factory=list)  # what failed without costing the exit code
+    unsaved: str | None = None  # why the run is not in the history (its reports are written)
 
     @property
     def exit_code(self) -> int:
-        return self.run.exit_code
+        return EXIT_UNSAVED if self.unsaved else self.run.exit_code
 
 
 class RunContext:
@@ -129,10 +132,17 @@ class Job:
 
 def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None = None) -> JobResult:
     """Run the job the one way: see the module's docstring. Raises UsageError or RunBroken on what
-    stops it before any result (a held lock, a bad input, a playbook that reached no host)."""
+    stops it before any result (a held lock, a bad input, a playbook that reached no host, a
+    read-only state directory)."""
+    if not writable(history_path()):
+        raise UsageError(
+            f"the state directory {state_dir()} is read-only: carehard can read its history there "
+            "(runs list, report) but not run; set CAREHARD_STATE_DIR to a writable directory"
+        )
     with run_lock(job.policy.lock, job.command):
         catalog = load_catalog()
         job.prepare(catalog)
+        set_aside = check_before_run(history_path()) if job.policy.records else None
         if outputs.metrics_file is not None:
             metrics.check_target(outputs.metrics_file)
         alerts = notify.load_settings(job.inventory)
@@ -163,17 +173,37 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
             hosts=done.hosts,
         )
         history = History(history_path())
-        if job.policy.records:
-            history.save(record)
-        job.finish(record, history)
+        unsaved = _record(job, record, history)
         files: list[Path] = []
         if formats:
-            report = build_report(record, catalog, **job.report_parts(record, history))
+            report = build_report(record, catalog, **_report_parts(job, record, history))
             files = write_reports(report, outputs.directory, formats)
-    result = JobResult(record, files)
+    result = JobResult(record, files, unsaved=unsaved)
+    if set_aside:
+        result.warnings.append(set_aside)
     _write_metrics(result, outputs.metrics_file, job.backup_checks())
     _alert(result, alerts)
     return result
+
+
+def _record(job: Job, record: RunRecord, history: History) -> str | None:
+    """The run, then the job's own records, in the history; what kept them out, on one line. The
+    reports are written after this whatever it says: a run is never lost with its history."""
+    try:
+        if job.policy.records:
+            history.save(record)
+        job.finish(record, history)
+    except HistoryError as exc:
+        return f"{exc}; run {record.id} is not in the history, its reports are written"
+    return None
+
+
+def _report_parts(job: Job, record: RunRecord, history: History) -> dict[str, Any]:
+    """The job's report parts from the history; an unusable history gives the report without them."""
+    try:
+        return job.report_parts(record, history)
+    except HistoryError:
+        return {}
 
 
 def _write_metrics(result: JobResult, path: Path | None, checks: Sequence[BackupCheck]) -> None:
@@ -184,6 +214,8 @@ def _write_metrics(result: JobResult, path: Path | None, checks: Sequence[Backup
         metrics.write_run_metrics(path, result.run, checks)
     except OSError as exc:
         result.warnings.append(f"metrics not written to {path}: {exc.strerror or exc}")
+    except HistoryError as exc:
+        result.warnings.append(f"metrics not written to {path}: {exc}")
     else:
         result.notes.append(f"metrics: {path}")
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+from carehard.history.connection import reading, writing
 from carehard.model import (
     BackupCheck,
     CanaryRecord,
@@ -20,130 +18,21 @@ from carehard.model import (
     WindowRecord,
 )
 
-SCHEMA_VERSION = 4
-_VENDOR_WINDOWS = """
-CREATE TABLE IF NOT EXISTS vendor_windows (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    vendor TEXT NOT NULL,
-    account TEXT NOT NULL,
-    host TEXT NOT NULL,
-    opened_by TEXT NOT NULL,
-    opened_at TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    ends_at TEXT NOT NULL,
-    closed_by TEXT,
-    closed_at TEXT,
-    run_id TEXT NOT NULL
-)"""
-_BACKUP_CHECKS = """
-CREATE TABLE IF NOT EXISTS backup_checks (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    backup_set TEXT NOT NULL,
-    checked_at TEXT NOT NULL,
-    verdict TEXT NOT NULL,
-    snapshot_time TEXT,
-    snapshot_age_seconds INTEGER,
-    check_ok INTEGER,
-    restore_seconds REAL,
-    restore_bytes INTEGER,
-    throughput REAL,
-    rto_estimate_seconds REAL,
-    measures TEXT NOT NULL,
-    PRIMARY KEY (run_id, backup_set)
-);
-CREATE INDEX IF NOT EXISTS backup_checks_by_set ON backup_checks (backup_set, checked_at);
-CREATE TABLE IF NOT EXISTS canaries (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    backup_set TEXT NOT NULL,
-    host TEXT NOT NULL,
-    path TEXT NOT NULL,
-    written_at TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    mtime INTEGER NOT NULL,
-    run_id TEXT NOT NULL
-)"""
-# Steps from one schema version to the next, for history files written by older versions.
-_MIGRATIONS = {
-    2: "ALTER TABLE hosts ADD COLUMN waivers TEXT NOT NULL DEFAULT '[]'",
-    3: _VENDOR_WINDOWS,
-    4: _BACKUP_CHECKS,
-}
-_SCHEMA = (
-    """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    mode TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT NOT NULL,
-    carehard_version TEXT NOT NULL,
-    level INTEGER NOT NULL,
-    selection TEXT NOT NULL,
-    controls TEXT NOT NULL,
-    exit_code INTEGER NOT NULL,
-    artifacts TEXT
-);
-CREATE TABLE IF NOT EXISTS hosts (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    reachable INTEGER NOT NULL,
-    facts TEXT NOT NULL,
-    errors TEXT NOT NULL,
-    waivers TEXT NOT NULL DEFAULT '[]',
-    PRIMARY KEY (run_id, name)
-);
-CREATE TABLE IF NOT EXISTS results (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    host TEXT NOT NULL,
-    control TEXT NOT NULL,
-    status TEXT NOT NULL,
-    evidence TEXT NOT NULL,
-    PRIMARY KEY (run_id, host, control)
-);
-CREATE INDEX IF NOT EXISTS results_by_control ON results (control, status);
-"""
-    + _VENDOR_WINDOWS
-    + ";"
-    + _BACKUP_CHECKS
-    + ";"
-)
-
-
-def _upgrade(db: sqlite3.Connection) -> None:
-    version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    if version == SCHEMA_VERSION:
-        return
-    fresh = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone() is None
-    with db:
-        if fresh:
-            db.executescript(_SCHEMA)
-        else:
-            for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step].split(";\n"):
-                    db.execute(statement)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
 
 class History:
+    """The store; every method raises HistoryError (one line) when the file cannot be used."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30)) as db:
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
-            _upgrade(db)
-            yield db
-
     def prepare(self) -> None:
         """Create or upgrade the history file."""
-        with self._connect():
+        with writing(self.path):
             pass
 
     def save(self, run: RunRecord) -> None:
         """Store a run and all its results in one transaction: all or nothing."""
-        with self._connect() as db, db:
+        with writing(self.path) as db, db:
             db.execute(
                 "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -183,7 +72,9 @@ class History:
             )
 
     def load(self, run_id: str) -> RunRecord | None:
-        with self._connect() as db:
+        if not self.path.exists():
+            return None
+        with reading(self.path) as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row is None:
                 return None
@@ -216,7 +107,7 @@ class History:
     def last_run_id(self) -> str | None:
         if not self.path.exists():
             return None
-        with self._connect() as db:
+        with reading(self.path) as db:
             row = db.execute("SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1").fetchone()
             return str(row[0]) if row else None
 
@@ -240,7 +131,7 @@ class History:
             " AND (?3 IS NULL OR (instr(h.facts, ?4) > 0 AND json_extract(h.facts, ?3) IS NOT NULL))"
             ") WHERE newest = 1 ORDER BY name"
         )
-        with self._connect() as db:
+        with reading(self.path) as db:
             rows = db.execute(query, (mode, until, path, f'"{holding}"')).fetchall()
         return {
             name: HostFacts(name, run_id, run_mode, started, bool(reachable), json.loads(facts))
@@ -249,7 +140,7 @@ class History:
 
     def open_windows(self, records: list[WindowRecord]) -> None:
         """Record new windows; a window still open for the same vendor and host is replaced (closed now)."""
-        with self._connect() as db, db:
+        with writing(self.path) as db, db:
             for w in records:
                 db.execute(
                     "UPDATE vendor_windows SET closed_by = ?, closed_at = ? "
@@ -265,7 +156,7 @@ class History:
 
     def close_windows(self, vendor: str, hosts: list[str], by: str, at: str) -> int:
         """Mark the windows of the vendor on these hosts closed now; how many were still open."""
-        with self._connect() as db, db:
+        with writing(self.path) as db, db:
             cursor = db.executemany(
                 "UPDATE vendor_windows SET closed_by = ?, closed_at = ? "
                 "WHERE vendor = ? AND host = ? AND closed_at IS NULL AND ends_at > ?",
@@ -277,7 +168,7 @@ class History:
         """Every window, newest first."""
         if not self.path.exists():
             return []
-        with self._connect() as db:
+        with reading(self.path) as db:
             rows = db.execute(
                 "SELECT vendor, account, host, opened_by, opened_at, reason, ends_at, run_id,"
                 " closed_by, closed_at FROM vendor_windows ORDER BY opened_at DESC, id DESC"
@@ -285,7 +176,7 @@ class History:
         return [WindowRecord(*row) for row in rows]
 
     def save_backup_checks(self, checks: list[BackupCheck]) -> None:
-        with self._connect() as db, db:
+        with writing(self.path) as db, db:
             db.executemany(
                 "INSERT INTO backup_checks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
@@ -317,7 +208,7 @@ class History:
             query += " WHERE backup_set = ?"
             args = (backup_set,)
         query += " ORDER BY checked_at DESC, run_id DESC"
-        with self._connect() as db:
+        with reading(self.path) as db:
             rows = db.execute(query, args).fetchall()
         checks = [
             BackupCheck(
@@ -347,7 +238,7 @@ class History:
         return checks
 
     def add_canary(self, canary: CanaryRecord) -> None:
-        with self._connect() as db, db:
+        with writing(self.path) as db, db:
             db.execute(
                 "INSERT INTO canaries (backup_set, host, path, written_at, sha256, mtime, run_id)"
                 " VALUES (?,?,?,?,?,?,?)",
@@ -366,7 +257,7 @@ class History:
         """Every canary written, oldest first."""
         if not self.path.exists():
             return []
-        with self._connect() as db:
+        with reading(self.path) as db:
             rows = db.execute(
                 "SELECT backup_set, host, path, written_at, sha256, mtime, run_id FROM canaries"
                 " ORDER BY written_at, id"
@@ -377,7 +268,7 @@ class History:
         """The runs, newest first, with their counts per status."""
         if not self.path.exists():
             return []
-        with self._connect() as db:
+        with reading(self.path) as db:
             rows = db.execute(
                 "SELECT id, mode, started, finished, selection, exit_code FROM runs"
                 " ORDER BY started DESC, id DESC" + (f" LIMIT {int(limit)}" if limit > 0 else "")
