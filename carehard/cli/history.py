@@ -72,6 +72,6 @@ def history_rebuild(source: Path | None) -> None:
     counts = ", ".join(f"{copied[t]} {t.replace('_', ' ')}" for t in TABLES)
     if not any(copied.values()):
         now = "a fresh, empty one" if aside else "as it was"
-        say(f"nothing could be read from {source} (kept there); the history {path} is {now}")
+        say(f"no row of {source} (kept there) could be read or was missing; the history {path} is {now}")
     else:
         say(f"copied from {source} into {path}: {counts}")

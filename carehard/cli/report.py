@@ -72,7 +72,7 @@ def report_diff(before: str, after: str, fmt: str) -> None:
 
 @report.command("evidence")
 @click.option("--care", is_flag=True, required=True, help="The CaRE view (the only one so far).")
-@click.option("--inventory", metavar="PATH", help="Only runs of this inventory (as given to -i).")
+@click.option("--inventory", metavar="PATH", help="Only runs of this inventory (the path given to -i).")
 @click.option(
     "--objectives",
     type=click.Path(path_type=Path),
@@ -88,12 +88,27 @@ def report_evidence(care: bool, inventory: str | None, objectives: Path | None, 
 
     catalog = load_catalog()
     chosen = load_objectives(objectives, catalog) if objectives is not None else None
-    evidence = care_evidence(History(history_path()), catalog, inventory, chosen)
+    names = None if inventory is None else frozenset({_inventory_asked(inventory), inventory})
+    evidence = care_evidence(History(history_path()), catalog, names, chosen)
     if fmt == "json":
         click.echo(json.dumps(evidence.as_dict(), indent=2, ensure_ascii=False))
         return
     for table in care_tables(evidence):
         out.print(table)
+
+
+def _inventory_asked(text: str) -> str:
+    """--inventory as the history keeps it (carehard.paths.inventory_identity); the runs of this
+    machine are `local`. The text as typed is matched too, for runs an older carehard recorded so."""
+    from carehard.paths import inventory_identity
+
+    if Path(text).expanduser().exists():
+        return inventory_identity(text)
+    if text == "local" or "," in text:
+        return text
+    raise UsageError(
+        f"--inventory {text}: no such file or directory (give the inventory given to -i, or local)"
+    )
 
 
 @cli.group()

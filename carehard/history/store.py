@@ -17,6 +17,7 @@ from carehard.model import (
     RunSummary,
     WindowRecord,
 )
+from carehard.paths import recorded_inventory
 
 
 class History:
@@ -284,7 +285,7 @@ class History:
                 mode=row[1],
                 started=row[2],
                 finished=row[3],
-                inventory=str(json.loads(row[4]).get("inventory", "")),
+                inventory=recorded_inventory(str(json.loads(row[4]).get("inventory", ""))),
                 exit_code=row[5],
                 counts=counts.get(row[0], {}),
             )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from carehard.errors import HistoryError
 from carehard.history.connection import explain, is_damage, open_read_only, writing
@@ -71,13 +73,14 @@ def salvage(source: Path, target: Path) -> dict[str, int]:
     history at `target`, table by table, in rowid order: a damaged page ends its table's copy.
     Rows already there are kept (a second salvage adds nothing). Returns the rows copied per table."""
     copied = dict.fromkeys(TABLES, 0)
-    try:
-        src = open_read_only(source)
-    except sqlite3.Error:
-        return copied  # not a database any more: nothing to read
-    with closing(src), writing(target) as db:
-        for table in TABLES:
-            copied[table] = _copy_table(src, db, table)
+    with writing(target) as db:
+        try:
+            src = open_read_only(source)
+        except sqlite3.Error:
+            return copied  # not a database any more: nothing to read
+        with closing(src):
+            for table in TABLES:
+                copied[table] = _copy_table(src, db, table)
     return copied
 
 
@@ -85,11 +88,10 @@ def _copy_table(src: sqlite3.Connection, db: sqlite3.Connection, table: str) -> 
     wanted = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
     try:
         have = [row[1] for row in src.execute(f"PRAGMA table_info({table})")]
-        columns = [c for c in have if c in wanted and not (table in _NUMBERED and c == "id")]
-        if not columns:
-            return 0
-        cursor = src.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
     except sqlite3.Error:
+        return 0
+    columns = [c for c in have if c in wanted and not (table in _NUMBERED and c == "id")]
+    if not columns:
         return 0
     names, marks = ", ".join(columns), ", ".join("?" * len(columns))
     if table in _NUMBERED:
@@ -102,15 +104,21 @@ def _copy_table(src: sqlite3.Connection, db: sqlite3.Connection, table: str) -> 
         insert = f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
     count = 0
     with db:
-        while True:
-            try:
-                row = cursor.fetchone()
-            except sqlite3.Error:
-                break
-            if row is None:
-                break
-            try:
-                count += db.execute(insert, row + row if table in _NUMBERED else row).rowcount
-            except sqlite3.IntegrityError:
-                continue  # a host or result whose run was lost
+        # Forwards until a damaged page, then backwards to it: the rows on both sides of it.
+        for order in ("ASC", "DESC"):
+            for row in _readable_rows(src, f"SELECT {names} FROM {table} ORDER BY rowid {order}"):
+                try:
+                    count += db.execute(insert, row + row if table in _NUMBERED else row).rowcount
+                except sqlite3.IntegrityError:
+                    continue  # a host or result whose run was lost
     return count
+
+
+def _readable_rows(src: sqlite3.Connection, query: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of the query up to the first that cannot be read."""
+    try:
+        cursor = src.execute(query)
+        while (row := cursor.fetchone()) is not None:
+            yield row
+    except sqlite3.Error:
+        return

@@ -16,6 +16,7 @@ from carehard.engine.selection import Selection, select_controls
 from carehard.engine.winrm import connection_overlay
 from carehard.errors import UsageError
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
+from carehard.paths import inventory_identity
 
 # Modes that run in check mode (change nothing): `facts` collects the fleet inventory read-only.
 CHECK_MODES = ("audit", "facts")
@@ -60,7 +61,7 @@ class AssessJob(Job):
                 verified, _ = ctx.play(verify, self._controls, ident=f"{ctx.run_id}-verify", watched=False)
                 merge_verification(hosts, verified)
         selection = {
-            "inventory": str(self.inventory) if self.inventory else LOCAL,
+            "inventory": inventory_identity(self.inventory) if self.inventory else LOCAL,
             "limit": self.selection.limit,
             "only": list(self.selection.only),
             "skip": list(self.selection.skip),

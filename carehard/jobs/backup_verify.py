@@ -15,7 +15,7 @@ from carehard.errors import RunBroken
 from carehard.history import History
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.model import BackupCheck, HostOutcome, RunRecord
-from carehard.paths import history_path
+from carehard.paths import history_path, inventory_identity
 from carehard.report.trend import backup_set_trend, run_trend
 
 PLAYBOOK = "backup_verify.yml"
@@ -67,7 +67,7 @@ class BackupVerifyJob(Job):
         for host in hosts.values():
             host.facts.update(_set_facts(host, self._sets))
         selection = {
-            "inventory": str(self.inventory),
+            "inventory": inventory_identity(self.inventory),
             "limit": None,
             "only": [],
             "skip": [],

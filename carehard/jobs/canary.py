@@ -17,6 +17,7 @@ from carehard.errors import UsageError
 from carehard.history import History
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.model import CanaryRecord, HostOutcome, RunRecord
+from carehard.paths import inventory_identity
 
 PLAYBOOK = "backup_canary.yml"
 # It writes a file on a production host: the lock of the jobs that change hosts; its record is the canary.
@@ -89,7 +90,7 @@ class CanaryJob(Job):
                 mtime=int(written.timestamp()),
                 run_id=ctx.run_id,
             )
-        selection = {"inventory": str(self.inventory), "set": self.set_name}
+        selection = {"inventory": inventory_identity(self.inventory), "set": self.set_name}
         return Execution({host.name: host}, outcome.artifacts, [], selection)
 
     def finish(self, record: RunRecord, history: History) -> None:

@@ -14,6 +14,7 @@ from carehard.exposure import CONTROL, MEASURES_ROLE, MODE, PLAYBOOK, Probed, Sc
 from carehard.exposure.probe import evaluate, probed_of
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.model import ControlResult, HostOutcome, RunRecord
+from carehard.paths import inventory_identity
 
 # The play changes nothing (nmap and port_probe only connect): a lock of its own, not the hosts'.
 SCANS = Policy(lock=EXPOSURE, waivers=False)
@@ -87,7 +88,7 @@ class ScanJob(Job):
                 host.facts[MODE] = facts
             hosts[target.name] = host
         selection = {
-            "inventory": str(options.inventory),
+            "inventory": inventory_identity(options.inventory),
             "limit": options.limit,
             "only": [CONTROL],
             "skip": [],

@@ -12,6 +12,7 @@ from carehard.engine.winrm import connection_overlay
 from carehard.history import History
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.model import HostOutcome, RunRecord, WindowRecord
+from carehard.paths import inventory_identity
 from carehard.vendors import Window, iso
 
 WINDOW_PLAYBOOK = "vendor_window.yml"
@@ -60,7 +61,7 @@ class VendorWindowJob(Job):
             else:
                 self.done.append(wanted.name)
             hosts[wanted.name] = host
-        selection = {"inventory": str(self.inventory), "vendor": self.window.vendor.name}
+        selection = {"inventory": inventory_identity(self.inventory), "vendor": self.window.vendor.name}
         return Execution(hosts, outcome.artifacts, [], selection)
 
     def finish(self, record: RunRecord, history: History) -> None:

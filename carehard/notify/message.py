@@ -18,6 +18,7 @@ from typing import Any
 
 from carehard.history import History
 from carehard.model import RunRecord, redact
+from carehard.paths import recorded_inventory
 
 MAX_ITEMS = 50
 MAX_EVIDENCE = 400
@@ -198,7 +199,7 @@ def alert_kind(when: str, outcome: str, previous: str | None) -> str | None:
 
 def previous_run(history: History, run: RunRecord, lookback: int = 200) -> RunRecord | None:
     """The newest run of the same kind recorded before `run` (which the history already holds)."""
-    inventory = str(run.selection.get("inventory", ""))
+    inventory = recorded_inventory(str(run.selection.get("inventory", "")))
     seen_current = False
     for summary in history.runs():
         if summary.id == run.id:

@@ -112,13 +112,14 @@ def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
 def care_evidence(
     history: History,
     catalog: Catalog,
-    inventory: str | None = None,
+    inventories: frozenset[str] | None = None,
     objectives: list[Objective] | None = None,
 ) -> CareEvidence:
-    """Each control's state in the newest run that covered it (of that inventory when given)."""
+    """Each control's state in the newest run that covered it (of an inventory of these names,
+    as RunSummary.inventory gives them, when given)."""
     latest: dict[str, RunRecord] = {}
     for summary in history.runs():
-        if inventory is not None and summary.inventory != inventory:
+        if inventories is not None and summary.inventory not in inventories:
             continue
         run = history.load(summary.id)
         if run is None:

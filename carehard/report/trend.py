@@ -6,6 +6,7 @@ from typing import Any
 
 from carehard.history import History
 from carehard.model import BackupCheck, RunRecord, RunSummary
+from carehard.paths import recorded_inventory
 
 TREND_LENGTH = 30
 
@@ -22,7 +23,7 @@ def run_trend(history: History, run: RunRecord, limit: int = TREND_LENGTH) -> li
     """Runs of the same inventory and kind (backup, facts, exposure, or audit/harden) up to this one,
     oldest first."""
     kind = trend_kind(run.mode)
-    inventory = str(run.selection.get("inventory", ""))
+    inventory = recorded_inventory(str(run.selection.get("inventory", "")))
     chosen = [
         s
         for s in history.runs()
