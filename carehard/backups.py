@@ -13,9 +13,12 @@ from carehard.config import validate
 from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
+from carehard.placement import require_on_all
 
 VARIABLE = "carehard_backup_sets"
 PASSWORD_KEYS = ("password", "password_file", "password_env")
+# Where playbooks/backup_verify.yml reads the sets: its first play, and the "<set>.backup" hosts it adds.
+READER = "the backup play reads it on the controller (localhost), which sees only the variables of all"
 
 
 @dataclass(frozen=True)
@@ -30,18 +33,12 @@ class BackupSet:
     password_envs: tuple[str, ...] = ()  # environment variables holding its passwords, here
 
 
-def load_sets(inventory: Path, only: Sequence[str] = ()) -> list[BackupSet]:
-    """The declared sets (those of --set when given), or a one-line error naming what to fix."""
-    hosts = list_hosts(inventory)
-    raw = _declared(hosts)
-    if not raw:
-        raise UsageError(f"inventory {inventory} declares no carehard_backup_sets: see docs/backup-verify.md")
-    sets = parse_sets(raw, {h.name for h in hosts}, f"inventory {inventory}")
-    declared = {s.name for s in sets}
-    for name in only:
-        if name not in declared:
-            raise UsageError(f"--set {name}: no such backup set (declared: {', '.join(sorted(declared))})")
-    chosen = [s for s in sets if not only or s.name in only]
+def load_sets(
+    inventory: Path, only: Sequence[str] = (), hosts: Sequence[InventoryHost] | None = None
+) -> list[BackupSet]:
+    """The declared sets (those of --set when given), their password_env set in this environment, or a
+    one-line error naming what to fix. `hosts`: the inventory's listing, when the caller has it."""
+    chosen = declared_sets(inventory, only, hosts)
     for backup_set in chosen:
         for variable in backup_set.password_envs:
             if not os.environ.get(variable):
@@ -51,7 +48,26 @@ def load_sets(inventory: Path, only: Sequence[str] = ()) -> list[BackupSet]:
     return chosen
 
 
-def _declared(hosts: Sequence[InventoryHost]) -> Any:
+def declared_sets(
+    inventory: Path, only: Sequence[str] = (), hosts: Sequence[InventoryHost] | None = None
+) -> list[BackupSet]:
+    """The sets as the inventory declares them (those of --set when given), whatever the environment
+    of this process: what `schedule install` can check for a run of another night."""
+    if hosts is None:
+        hosts = list_hosts(inventory)
+    raw = _declared(hosts, f"inventory {inventory}")
+    if not raw:
+        raise UsageError(f"inventory {inventory} declares no carehard_backup_sets: see docs/backup-verify.md")
+    sets = parse_sets(raw, {h.name for h in hosts}, f"inventory {inventory}")
+    declared = {s.name for s in sets}
+    for name in only:
+        if name not in declared:
+            raise UsageError(f"--set {name}: no such backup set (declared: {', '.join(sorted(declared))})")
+    return [s for s in sets if not only or s.name in only]
+
+
+def _declared(hosts: Sequence[InventoryHost], where: str) -> Any:
+    require_on_all(VARIABLE, hosts, where, READER)
     return next((h.vars[VARIABLE] for h in hosts if h.vars.get(VARIABLE) is not None), None)
 
 

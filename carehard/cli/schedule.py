@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from carehard.backups import declared_sets
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, metrics_option, out, warn
 from carehard.engine.selection import Selection, parse_ids, select_controls
@@ -102,10 +103,13 @@ def _check_job_args(argv: list[str]) -> None:
 
 
 def _check_selection(command: str | None, params: dict[str, Any]) -> None:
-    """The controls an audit selects must exist now, not fail every night."""
+    """The controls an audit selects, the backup sets a restore test names, must exist now, not fail
+    every night. Not the environment: the night's may hold a password_env this shell lacks."""
     if command == "audit":
         only, skip = parse_ids(params["only"]), parse_ids(params["skip"], "--skip")
         select_controls(load_catalog(), Selection(level=params["level"], only=only, skip=skip))
+    elif command == "verify":
+        declared_sets(params["inventory"], params["sets"])
 
 
 @schedule.command("list")

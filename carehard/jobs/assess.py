@@ -17,6 +17,7 @@ from carehard.engine.winrm import connection_overlay
 from carehard.errors import UsageError
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.paths import inventory_identity
+from carehard.waivers import check_waivers
 
 # Modes that run in check mode (change nothing): `facts` collects the fleet inventory read-only.
 CHECK_MODES = ("audit", "facts")
@@ -40,7 +41,7 @@ class AssessJob(Job):
 
     def prepare(self, catalog: Catalog) -> None:
         self._controls = [c.id for c in select_controls(catalog, self.selection)]
-        self._target, self._host_vars = self._resolve_inventory()
+        self._target, self._host_vars = self._resolve_inventory(catalog)
 
     def execute(self, ctx: RunContext) -> Execution:
         check_mode = self.mode in CHECK_MODES
@@ -68,9 +69,9 @@ class AssessJob(Job):
         }
         return Execution(hosts, artifacts, self._controls, selection, self.selection.level)
 
-    def _resolve_inventory(self) -> tuple[Path | dict[str, Any], dict[str, dict[str, Any]]]:
+    def _resolve_inventory(self, catalog: Catalog) -> tuple[Path | dict[str, Any], dict[str, dict[str, Any]]]:
         """The inventory to run on, and the host variables carehard adds to it (the WinRM connection
-        of Windows hosts), checked before any run: a setting that cannot work is a UsageError."""
+        of Windows hosts), checked before any run with its waivers: what cannot work is a UsageError."""
         if self.inventory is None:
             if self.mode == "harden" and not self.allow_local:
                 raise UsageError(
@@ -78,6 +79,7 @@ class AssessJob(Job):
                 )
             return local_inventory(), {}
         hosts = list_hosts(self.inventory, self.selection.limit)
+        check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
         if self.mode == "harden" and not self.allow_local:
             local = [h.name for h in hosts if h.connection == "local"]
             if local:

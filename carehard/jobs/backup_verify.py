@@ -9,6 +9,7 @@ from typing import Any
 
 from carehard.backups import BackupSet, load_sets
 from carehard.catalog import Catalog
+from carehard.engine.inventory import list_hosts
 from carehard.engine.lock import BACKUPS
 from carehard.engine.run import PlaybookRun
 from carehard.errors import RunBroken
@@ -17,6 +18,7 @@ from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.model import BackupCheck, HostOutcome, RunRecord
 from carehard.paths import history_path, inventory_identity
 from carehard.report.trend import backup_set_trend, run_trend
+from carehard.waivers import check_waivers
 
 PLAYBOOK = "backup_verify.yml"
 FAMILY = "backup_verify"
@@ -38,7 +40,9 @@ class BackupVerifyJob(Job):
         self._checks: list[BackupCheck] = []
 
     def prepare(self, catalog: Catalog) -> None:
-        self._sets = load_sets(self.inventory, self.sets)
+        hosts = list_hosts(self.inventory)
+        check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
+        self._sets = load_sets(self.inventory, self.sets, hosts)
 
     def execute(self, ctx: RunContext) -> Execution:
         controls = [c.id for c in ctx.catalog.all() if c.family == FAMILY]

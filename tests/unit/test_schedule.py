@@ -25,6 +25,14 @@ from tests.clirun import carehard
 
 CAREHARD = carehard_executable()
 ME = pwd.getpwuid(os.geteuid()).pw_name
+PACS_INVENTORY = """\
+all:
+  hosts:
+    pacs-01:
+  vars:
+    carehard_backup_sets:
+      - {name: PACS, repository: /srv/restic/pacs, password_env: PACS_RESTIC_PASSWORD, restore_host: pacs-01}
+"""
 
 
 def one_error_line(stderr: str) -> str:
@@ -45,9 +53,10 @@ def root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def inventory(tmp_path: Path) -> Path:
+    """An inventory declaring the backup set PACS: schedule install checks the sets a job names."""
     path = tmp_path / "site" / "hosts.yml"
     path.parent.mkdir()
-    path.write_text("all:\n  hosts:\n    pacs-01:\n", encoding="utf-8")
+    path.write_text(PACS_INVENTORY, encoding="utf-8")
     return path
 
 
@@ -146,21 +155,24 @@ def test_generated_units_pass_systemd_analyze_verify(root: Path, inventory: Path
     assert '"' + str(weird).replace("%", "%%").replace("$", "$$") + '/r"' in exec_start
 
 
-def test_cron_file_where_systemd_is_absent(root: Path, inventory: Path) -> None:
+def test_cron_file_where_systemd_is_absent(root: Path, inventory: Path, tmp_path: Path) -> None:
     (root / "run/systemd/system").rmdir()
+    reports = tmp_path / "50% done"
     result = schedule(
         root,
         "install",
         "backup-verify",
         "-i",
         inventory,
+        "--output",
+        reports,
         "--at",
         "04:10",
         "--timeout",
         "2h",
         "--",
         "--set",
-        "50%",
+        "PACS",
     )
     assert result.returncode == 0, result.stderr
     text = (root / "etc/cron.d/carehard-backup-verify").read_text(encoding="utf-8")
@@ -181,8 +193,10 @@ def test_cron_file_where_systemd_is_absent(root: Path, inventory: Path) -> None:
         "verify",
         "-i",
         str(inventory),
+        "--output",
+        str(reports),
         "--set",
-        "50%",
+        "PACS",
     ]
     assert "\\%" in command  # cron would turn a bare % into a newline
     assert "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" in text.splitlines()
@@ -256,6 +270,52 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(root: Path, args: list[
     assert result.returncode == 2
     assert expected in one_error_line(result.stderr)
     assert files_under(root) == before
+
+
+@pytest.mark.parametrize(
+    ("hosts_file", "expected"),
+    [
+        (
+            PACS_INVENTORY,
+            "the scheduled command would not run: --set NOPE: no such backup set (declared: PACS)",
+        ),
+        ("all:\n  hosts:\n    pacs-01:\n", "the scheduled command would not run: inventory "),
+    ],
+)
+def test_a_backup_set_the_inventory_does_not_declare_is_refused_at_install(
+    root: Path, tmp_path: Path, hosts_file: str, expected: str
+) -> None:
+    """Checked against the declared names only: PACS's password_env is unset here and that is fine."""
+    path = tmp_path / "hosts.yml"
+    path.write_text(hosts_file, encoding="utf-8")
+    before = files_under(root)
+    result = schedule(root, "install", "backup-verify", "-i", path, "--", "--set", "NOPE")
+    assert result.returncode == 2
+    assert expected in one_error_line(result.stderr)
+    assert files_under(root) == before
+
+
+def test_backup_sets_declared_in_the_wrong_group_are_refused_at_install(root: Path, tmp_path: Path) -> None:
+    path = tmp_path / "hosts.yml"
+    path.write_text(
+        """\
+all:
+  children:
+    desks:
+      hosts:
+        ws-01:
+    servers:
+      hosts:
+        pacs-01:
+      vars:
+        carehard_backup_sets:
+          - {name: PACS, repository: /srv/restic/pacs, password_file: /etc/pw, restore_host: pacs-01}
+""",
+        encoding="utf-8",
+    )
+    result = schedule(root, "install", "backup-verify", "-i", path)
+    assert result.returncode == 2
+    assert "carehard_backup_sets is declared for group servers only" in one_error_line(result.stderr)
 
 
 def test_install_needs_a_directory_it_can_write(root: Path) -> None:
