@@ -25,8 +25,66 @@ from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 from carehard.paths import ANSIBLE_ROOT
+from carehard.placement import found_on
 
 ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Accounts a vendor declaration must never name: the role would put them in the vendor group, change
+# their expiry and shell, and `vendor close` (or harden outside a window) would lock them. Root and
+# the system accounts Debian, Ubuntu and RHEL create, and Windows' built-in ones (rdp access).
+SYSTEM_ACCOUNTS = frozenset(
+    [
+        "root",
+        "toor",
+        "daemon",
+        "bin",
+        "sys",
+        "sync",
+        "games",
+        "man",
+        "lp",
+        "mail",
+        "news",
+        "uucp",
+        "proxy",
+        "www-data",
+        "backup",
+        "list",
+        "irc",
+        "gnats",
+        "nobody",
+        "nogroup",
+        "_apt",
+        "sshd",
+        "messagebus",
+        "syslog",
+        "uuidd",
+        "tcpdump",
+        "tss",
+        "dbus",
+        "polkitd",
+        "avahi",
+        "colord",
+        "chrony",
+        "ntp",
+        "postfix",
+        "adm",
+        "halt",
+        "shutdown",
+        "operator",
+        "ftp",
+        "rpc",
+        "rpcuser",
+        "nfsnobody",
+        "libstoragemgmt",
+        "usbmux",
+        "dnsmasq",
+        "administrator",
+        "guest",
+        "defaultaccount",
+        "wdagutilityaccount",
+    ]
+)
+SYSTEM_PREFIXES = ("systemd-",)
 MIN_WINDOW = 60
 # The inventory variables checked together against schemas/vendors.yml.
 VARIABLES = ("carehard_vendors", "carehard_bastions")
@@ -99,6 +157,7 @@ def plan_window(
     hosts = list_hosts(inventory)
     vendor = find_vendor(inventory, hosts, name)
     targets = _targets(inventory, hosts, vendor, host, group)
+    _check_on_targets(inventory, hosts, vendor, targets, needs_sources=action == "open")
     start = (now or clock.now()).replace(microsecond=0)
     end = None
     if action == "open":
@@ -115,6 +174,11 @@ def plan_window(
                 f"set carehard_bastions (or the vendor's `from`) in {inventory}"
             )
         end = start + timedelta(seconds=seconds)
+        if not reason.strip():
+            raise UsageError(
+                f"vendor open needs --reason TEXT (e.g. --reason 'ticket 4521'): why {name} gets access is"
+                " recorded in the history"
+            )
     return Window(vendor, tuple(targets), action, start, end, reason.strip(), operator())
 
 
@@ -136,7 +200,68 @@ def find_vendor(inventory: Path, hosts: Sequence[InventoryHost], name: str) -> V
     if name not in declared:
         known = ", ".join(sorted(declared)) or "none"
         raise UsageError(f"unknown vendor '{name}': carehard_vendors in {inventory} declares {known}")
-    return parse_vendor(declared[name], bastions or [])
+    vendor = parse_vendor(declared[name], bastions or [])
+    _check_not_an_admin(vendor, hosts)
+    return vendor
+
+
+def _check_not_an_admin(vendor: Vendor, hosts: Sequence[InventoryHost]) -> None:
+    """A vendor account that is an administrator's (carehard_admins, or the account carehard logs in
+    with) would be locked by vendor close: carehard would lock out the admins, itself included."""
+    for host in hosts:
+        admins = _listed(host.vars.get("carehard_admins"))
+        if vendor.account in (str(a) for a in admins):
+            raise UsageError(
+                f"vendor {vendor.name} in carehard_vendors: account '{vendor.account}' is an administrator's"
+                f" (carehard_admins of host {host.name}), which vendor close would lock: give the vendor an"
+                " account of its own"
+            )
+        if str(host.vars.get("ansible_user") or "") == vendor.account:
+            raise UsageError(
+                f"vendor {vendor.name} in carehard_vendors: account '{vendor.account}' is the one carehard"
+                f" logs in with on host {host.name} (ansible_user), which vendor close would lock: give the"
+                " vendor an account of its own"
+            )
+
+
+def _check_on_targets(
+    inventory: Path,
+    hosts: Sequence[InventoryHost],
+    vendor: Vendor,
+    targets: Sequence[InventoryHost],
+    needs_sources: bool,
+) -> None:
+    """Each target host reads its own carehard_vendors and carehard_bastions (playbooks/vendor_window.yml):
+    the vendor must be declared there, and what is declared there must pass the same checks."""
+    declaring = [h for h in hosts if vendor.name in _vendor_names(h)]
+    checked: set[str] = set()
+    for target in targets:
+        if vendor.name not in _vendor_names(target):
+            raise UsageError(
+                f"inventory {inventory}: vendor {vendor.name} is declared in carehard_vendors for"
+                f" {found_on(declaring, hosts)}, not for host {target.name} that the window opens on (each"
+                f" host reads its own carehard_vendors): declare it in group_vars/all.yml, or for a group of"
+                f" {target.name}"
+            )
+        raw = next(v for v in target.vars["carehard_vendors"] if v.get("name") == vendor.name)
+        bastions = target.vars.get("carehard_bastions") or []
+        fingerprint = json.dumps([raw, bastions], sort_keys=True, default=str)
+        if fingerprint in checked:
+            continue
+        checked.add(fingerprint)
+        here = parse_vendor(raw, bastions)
+        if needs_sources and not here.sources:
+            raise UsageError(
+                f"vendor {vendor.name} has no allowed source on host {target.name}: set carehard_bastions"
+                f" (or the vendor's `from`) for it in {inventory}"
+            )
+
+
+def _vendor_names(host: InventoryHost) -> set[str]:
+    declared = host.vars.get("carehard_vendors")
+    if not isinstance(declared, list):
+        return set()
+    return {str(v.get("name")) for v in declared if isinstance(v, Mapping)}
 
 
 def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
@@ -148,6 +273,11 @@ def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
     if not ACCOUNT.match(account):
         raise UsageError(
             f"{where}: account '{account}' is not a valid user name (lower case, digits, - and _)"
+        )
+    if account.lower() in SYSTEM_ACCOUNTS or account.startswith(SYSTEM_PREFIXES):
+        raise UsageError(
+            f"{where}: account '{account}' is a system account of the hosts, which vendor close would lock:"
+            f" give the vendor an account of its own (e.g. account: {name.lower()}-vendor)"
         )
     access = str(raw.get("access", "ssh"))
     keys = _listed(raw.get("keys"))
@@ -188,6 +318,9 @@ def _listed(value: Any) -> list[Any]:
 
 def key_problem(key: str) -> str | None:
     """Why a public key line is not usable, or None. Options are not allowed: carehard sets them."""
+    if any(char in key.strip() for char in "\r\n\0"):
+        # sshd reads one key per line: what follows a line break would be a key without the options.
+        return "it holds a line break: give each key on one line, as its own item of keys"
     parser = _key_parser()
     try:
         parsed = parser.parse_key_line(key)

@@ -3,6 +3,7 @@ source, the key path and what is expected; and every documented example fits its
 
 from __future__ import annotations
 
+import json
 import re
 from logging.handlers import SysLogHandler
 from pathlib import Path
@@ -159,6 +160,11 @@ def yaml_blocks(markdown: Path, key: str) -> list[Any]:
     return [data for data in map(yaml.safe_load, blocks) if isinstance(data, dict) and key in data]
 
 
+def as_listed(document: Any) -> Any:
+    """A document as ansible-inventory lists it: an unquoted YAML date is text."""
+    return json.loads(json.dumps(document, default=str))
+
+
 def only(document: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {key: document[key] for key in keys if key in document}
 
@@ -195,6 +201,11 @@ def examples() -> dict[str, list[tuple[str, Any]]]:
             (page, d)
             for page in ("docs/exposure.md", "docs/fleet-facts.md")
             for d in yaml_blocks(ROOT / page, "carehard_exposure_allowed")
+        ],
+        "waivers": [
+            (page, as_listed(d))
+            for page in ("README.md", "docs/backup-verify.md")
+            for d in yaml_blocks(ROOT / page, "carehard_waivers")
         ],
         "objectives": [
             (

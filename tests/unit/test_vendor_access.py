@@ -244,5 +244,5 @@ def test_the_example_inventory_declares_usable_vendors() -> None:
         ("acme-imaging", "srv-pacs-01.hopital.example"),
         ("labo-analyseurs", "srv-labo-01.hopital.example"),
     ):
-        window = plan_window(example, name, "open", host=host, duration="1h")
+        window = plan_window(example, name, "open", host=host, duration="1h", reason="ticket 1")
         assert [h.name for h in window.hosts] == [host] and window.vendor.sources == ("192.0.2.5",)

@@ -146,6 +146,43 @@ def fingerprint(blob: bytes) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
+# The fields of each key type after its name (RFC 4253, 5656, 8709, OpenSSH's PROTOCOL.u2f): their
+# count and the fixed length (or value) of some, so that a truncated key is refused by its structure.
+KEY_FIELDS: dict[str, tuple[int, dict[int, int | bytes]]] = {
+    "ssh-ed25519": (1, {0: 32}),
+    "ssh-rsa": (2, {}),
+    "ssh-dss": (4, {}),
+    "ecdsa-sha2-nistp256": (2, {0: b"nistp256", 1: 65}),
+    "ecdsa-sha2-nistp384": (2, {0: b"nistp384", 1: 97}),
+    "ecdsa-sha2-nistp521": (2, {0: b"nistp521", 1: 133}),
+    "sk-ssh-ed25519@openssh.com": (2, {0: 32}),
+    "sk-ecdsa-sha2-nistp256@openssh.com": (3, {0: b"nistp256", 1: 65}),
+}
+
+
+def whole_key(key_type: str, blob: bytes) -> bool:
+    """Whether the blob holds exactly the fields of its type (certificates are not checked here)."""
+    if key_type not in KEY_FIELDS:
+        return True
+    fields: list[bytes] = []
+    at = 0
+    while at < len(blob):
+        if at + 4 > len(blob):
+            return False
+        size = int.from_bytes(blob[at : at + 4], "big")
+        if at + 4 + size > len(blob):
+            return False
+        fields.append(blob[at + 4 : at + 4 + size])
+        at += 4 + size
+    count, fixed = KEY_FIELDS[key_type]
+    fields = fields[1:]
+    if len(fields) != count or not all(fields):
+        return False
+    return all(
+        fields[i] == want if isinstance(want, bytes) else len(fields[i]) == want for i, want in fixed.items()
+    )
+
+
 def parse_key_line(line: str) -> dict[str, Any]:
     """One authorized_keys line: options, type, blob, fingerprint, comment."""
     text = line.strip()
@@ -171,6 +208,8 @@ def parse_key_line(line: str) -> dict[str, Any]:
         raise KeyLineError("key data is not base64") from None
     if len(blob) < 4 or blob[4 : 4 + int.from_bytes(blob[:4], "big")] != key_type.encode():
         raise KeyLineError(f"key data does not hold a {key_type} key")
+    if not whole_key(key_type, blob):
+        raise KeyLineError(f"the {key_type} key data is truncated or damaged: copy the whole public key line")
     return {
         "type": key_type,
         "blob": data,
