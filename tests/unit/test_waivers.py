@@ -188,7 +188,7 @@ def test_backup_verify_checks_the_waivers_too(tmp_path: Path) -> None:
     """The backup play runs the carehard role on each set's host: its waivers are read there."""
     state = tmp_path / "state"
     inventory = site(
-        tmp_path, "  - {id: BK-COPY-01, hosts: [labo.backup], reason: RDX, expiry: "2027-02-30"}\n"
+        tmp_path, "  - {id: BK-COPY-01, hosts: [labo.backup], reason: RDX, expiry: '2027-02-30'}\n"
     )
     (inventory / "group_vars" / "all.yml").write_text(
         (inventory / "group_vars" / "all.yml").read_text(encoding="utf-8")
