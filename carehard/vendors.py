@@ -201,24 +201,24 @@ def find_vendor(inventory: Path, hosts: Sequence[InventoryHost], name: str) -> V
         known = ", ".join(sorted(declared)) or "none"
         raise UsageError(f"unknown vendor '{name}': carehard_vendors in {inventory} declares {known}")
     vendor = parse_vendor(declared[name], bastions or [])
-    _check_not_an_admin(vendor, hosts)
+    _check_not_an_admin(vendor.name, vendor.account, hosts)
     return vendor
 
 
-def _check_not_an_admin(vendor: Vendor, hosts: Sequence[InventoryHost]) -> None:
+def _check_not_an_admin(name: str, account: str, hosts: Sequence[InventoryHost]) -> None:
     """A vendor account that is an administrator's (carehard_admins, or the account carehard logs in
     with) would be locked by vendor close: carehard would lock out the admins, itself included."""
     for host in hosts:
         admins = _listed(host.vars.get("carehard_admins"))
-        if vendor.account in (str(a) for a in admins):
+        if account in (str(a) for a in admins):
             raise UsageError(
-                f"vendor {vendor.name} in carehard_vendors: account '{vendor.account}' is an administrator's"
+                f"vendor {name} in carehard_vendors: account '{account}' is an administrator's"
                 f" (carehard_admins of host {host.name}), which vendor close would lock: give the vendor an"
                 " account of its own"
             )
-        if str(host.vars.get("ansible_user") or "") == vendor.account:
+        if str(host.vars.get("ansible_user") or "") == account:
             raise UsageError(
-                f"vendor {vendor.name} in carehard_vendors: account '{vendor.account}' is the one carehard"
+                f"vendor {name} in carehard_vendors: account '{account}' is the one carehard"
                 f" logs in with on host {host.name} (ansible_user), which vendor close would lock: give the"
                 " vendor an account of its own"
             )
@@ -269,24 +269,12 @@ def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
     say: every error names the vendor and the field to fix."""
     name = str(raw["name"])
     where = f"vendor {name} in carehard_vendors"
-    account = str(raw.get("account") or name)
-    if not ACCOUNT.match(account):
-        raise UsageError(
-            f"{where}: account '{account}' is not a valid user name (lower case, digits, - and _)"
-        )
-    if account.lower() in SYSTEM_ACCOUNTS or account.startswith(SYSTEM_PREFIXES):
-        raise UsageError(
-            f"{where}: account '{account}' is a system account of the hosts, which vendor close would lock:"
-            f" give the vendor an account of its own (e.g. account: {name.lower()}-vendor)"
-        )
+    account = _checked_account(raw, where)
     access = str(raw.get("access", "ssh"))
     keys = _listed(raw.get("keys"))
     if not keys and access == "ssh":
         raise UsageError(f"{where}: no keys: list the public keys of the vendor's technicians")
-    for number, key in enumerate(keys, start=1):
-        problem = key_problem(str(key))
-        if problem:
-            raise UsageError(f"{where}: key {number} is malformed: {problem}")
+    _check_keys(keys, where)
     max_seconds = parse_duration(str(raw["max_window"]), f"{where}: max_window")
     sources = _listed(raw.get("from", bastions))
     for source in sources:
@@ -307,6 +295,46 @@ def parse_vendor(raw: Mapping[str, Any], bastions: Any) -> Vendor:
         access=access,
         sources=tuple(str(s) for s in sources),
     )
+
+
+def _checked_account(raw: Mapping[str, Any], where: str) -> str:
+    account = str(raw.get("account") or raw["name"])
+    if not ACCOUNT.match(account):
+        raise UsageError(
+            f"{where}: account '{account}' is not a valid user name (lower case, digits, - and _)"
+        )
+    if account.lower() in SYSTEM_ACCOUNTS or account.startswith(SYSTEM_PREFIXES):
+        raise UsageError(
+            f"{where}: account '{account}' is a system account of the hosts, which vendor close would lock:"
+            f" give the vendor an account of its own (e.g. account: {str(raw['name']).lower()}-vendor)"
+        )
+    return account
+
+
+def _check_keys(keys: Sequence[Any], where: str) -> None:
+    for number, key in enumerate(keys, start=1):
+        problem = key_problem(str(key))
+        if problem:
+            raise UsageError(f"{where}: key {number} is malformed: {problem}")
+
+
+def check_declared(hosts: Sequence[InventoryHost], where: str) -> None:
+    """Every vendor the remote_access role reads on these hosts, before audit or harden: harden puts a
+    declared account in the vendor group and locks it outside a window (root, an admin...), and
+    writes its keys. Keys, accounts and the schema only: a window's needs are checked when one opens."""
+    checked: set[str] = set()
+    for host in hosts:
+        document = {key: host.vars[key] for key in VARIABLES if key in host.vars}
+        fingerprint = json.dumps(document, sort_keys=True, default=str)
+        if not document or fingerprint in checked:
+            continue
+        checked.add(fingerprint)
+        validate(document, "vendors", f"{where}, host {host.name}")
+        for raw in document.get("carehard_vendors") or []:
+            vendor_where = f"{where}, host {host.name}: vendor {raw['name']} in carehard_vendors"
+            account = _checked_account(raw, vendor_where)
+            _check_keys(_listed(raw.get("keys")), vendor_where)
+            _check_not_an_admin(str(raw["name"]), account, hosts)
 
 
 def _listed(value: Any) -> list[Any]:

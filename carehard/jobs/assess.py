@@ -17,11 +17,14 @@ from carehard.engine.winrm import connection_overlay
 from carehard.errors import UsageError
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
 from carehard.paths import inventory_identity
+from carehard.vendors import check_declared as check_declared_vendors
 from carehard.waivers import check_waivers
 
 # Modes that run in check mode (change nothing): `facts` collects the fleet inventory read-only.
 CHECK_MODES = ("audit", "facts")
 ON_HOSTS = Policy(lock=HOSTS, warm_up=True)
+# The controls of the remote_access role, which reads carehard_vendors (harden locks what it declares).
+REMOTE_ACCESS = "RA-"
 
 
 @dataclass
@@ -80,6 +83,8 @@ class AssessJob(Job):
             return local_inventory(), {}
         hosts = list_hosts(self.inventory, self.selection.limit)
         check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
+        if any(control.startswith(REMOTE_ACCESS) for control in self._controls):
+            check_declared_vendors(hosts, f"inventory {self.inventory}")
         if self.mode == "harden" and not self.allow_local:
             local = [h.name for h in hosts if h.connection == "local"]
             if local:

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from carehard.engine.inventory import InventoryHost
 from carehard.errors import UsageError
-from carehard.vendors import _key_parser, key_problem, parse_vendor, plan_window
+from carehard.vendors import _key_parser, check_declared, key_problem, parse_vendor, plan_window
 from tests.clirun import carehard
 
 BASTION = "198.51.100.7"
@@ -217,4 +218,55 @@ def test_the_cli_refuses_on_one_line_and_runs_nothing(
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stdout + proc.stderr
     assert expected in lines[0]
+    assert not (state / "runs").exists() and not (state / "history.db").exists()
+
+
+def test_audit_and_harden_check_every_declared_vendor(keys: dict[str, str], tmp_path: Path) -> None:
+    """harden puts a declared account in the vendor group and locks it outside a window."""
+    ok = vendor(keys["ed25519"])
+    good = [host_with([ok]), host_with([ok, {**ok, "name": "globex", "keys": []}])]
+    check_declared(good, "inventory site")  # no keys yet: refused by vendor open, not by an audit
+    cases = [
+        (
+            {"account": "root"},
+            "inventory site, host h1: vendor globex in carehard_vendors: account 'root' is a",
+        ),
+        (
+            {"keys": [keys["ed25519"].split()[0] + " " + keys["ed25519"].split()[1][:-4]]},
+            "inventory site, host h1: vendor globex in carehard_vendors: key 1 is malformed: the ssh-ed25519",
+        ),
+        (
+            {"max_windows": "1h"},
+            "inventory site, host h1: carehard_vendors[1].max_windows (name globex): unknown",
+        ),
+    ]
+    for change, expected in cases:
+        with pytest.raises(UsageError) as info:
+            check_declared(
+                [host_with([ok]), host_with([ok, {**ok, "name": "globex", **change}])], "inventory site"
+            )
+        assert str(info.value).startswith(expected), info.value
+    admin = [host_with([{**ok, "account": "ops"}]), InventoryHost("h9", {"ansible_user": "ops"})]
+    with pytest.raises(UsageError, match="account 'ops' is the one carehard logs in with on host h9"):
+        check_declared(admin, "inventory site")
+
+
+def host_with(vendors: list[dict[str, Any]]) -> InventoryHost:
+    """h0 with acme alone, h1 with acme and another vendor."""
+    return InventoryHost(f"h{len(vendors) - 1}", {"carehard_vendors": vendors})
+
+
+@pytest.mark.parametrize("command", [("audit",), ("harden", "--yes")])
+def test_the_cli_checks_vendors_before_a_remote_access_run(
+    keys: dict[str, str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    path = site(tmp_path, keys["ed25519"], account="root")
+    state = tmp_path / "state"
+    proc = carehard(
+        *command, "-i", path, "--only", "RA-VND-01", "--output", tmp_path / "out",
+        env={"CAREHARD_STATE_DIR": str(state)},
+    )  # fmt: skip
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stdout + proc.stderr
+    assert "vendor acme in carehard_vendors: account 'root' is a system account of the hosts" in lines[0]
     assert not (state / "runs").exists() and not (state / "history.db").exists()
