@@ -2,8 +2,8 @@
 and the config file (file.py).
 
 Every place that reads a document (the config file, the inventory's carehard_vendors and
-carehard_bastions, carehard_backup_sets, carehard_notify, carehard_exposure_allowed, the control
-catalog, the CaRE objectives file) checks its structure here first, then its meaning itself.
+carehard_bastions, carehard_backup_sets, carehard_notify, carehard_exposure_allowed, carehard_waivers,
+the control catalog, the CaRE objectives file) checks its structure here first, then its meaning itself.
 This package imports nothing of carehard but its errors, so that the catalog can use it.
 """
 
