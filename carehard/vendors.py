@@ -335,6 +335,29 @@ def check_declared(hosts: Sequence[InventoryHost], where: str) -> None:
             account = _checked_account(raw, vendor_where)
             _check_keys(_listed(raw.get("keys")), vendor_where)
             _check_not_an_admin(str(raw["name"]), account, hosts)
+    _check_seen_where_maintained(hosts, where)
+
+
+def _check_seen_where_maintained(hosts: Sequence[InventoryHost], where: str) -> None:
+    """A host a vendor maintains but whose own carehard_vendors lacks it: harden there takes the vendor's
+    account for an undeclared one, and locks it."""
+    seeing: dict[str, list[InventoryHost]] = {}
+    scope: dict[str, set[str]] = {}
+    for host in hosts:
+        for raw in host.vars.get("carehard_vendors") or []:
+            seeing.setdefault(str(raw["name"]), []).append(host)
+            scope.setdefault(str(raw["name"]), set()).update(str(s) for s in _listed(raw["hosts"]))
+    for name, names in scope.items():
+        seen = {h.name for h in seeing[name]}
+        blind = next(
+            (h.name for h in hosts if (h.name in names or names & set(h.groups)) and h.name not in seen), None
+        )
+        if blind is not None:
+            raise UsageError(
+                f"{where}: vendor {name} maintains host {blind}, which does not see it: carehard_vendors"
+                f" declares it for {found_on(seeing[name], hosts)} (each host reads its own): declare it"
+                f" in group_vars/all.yml, or for a group of {blind}"
+            )
 
 
 def _listed(value: Any) -> list[Any]:

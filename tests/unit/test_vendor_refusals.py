@@ -270,3 +270,21 @@ def test_the_cli_checks_vendors_before_a_remote_access_run(
     assert proc.returncode == 2 and len(lines) == 1, proc.stdout + proc.stderr
     assert "vendor acme in carehard_vendors: account 'root' is a system account of the hosts" in lines[0]
     assert not (state / "runs").exists() and not (state / "history.db").exists()
+
+
+def test_a_host_the_vendor_maintains_must_see_its_declaration(keys: dict[str, str]) -> None:
+    """Declared for group desks, acme maintains imaging: harden on pacs-01 would lock acme's account."""
+    acme = vendor(keys["ed25519"])  # hosts: [imaging]
+    hosts = [
+        InventoryHost("pacs-01", {}, ("linux_workstations", "imaging")),
+        InventoryHost("ws-01", {"carehard_vendors": [acme]}, ("linux_workstations", "desks")),
+    ]
+    with pytest.raises(UsageError) as info:
+        check_declared(hosts, "inventory site")
+    assert str(info.value) == (
+        "inventory site: vendor acme maintains host pacs-01, which does not see it: carehard_vendors declares"
+        " it for group desks (each host reads its own): declare it in group_vars/all.yml, or for a group of"
+        " pacs-01"
+    )
+    seen = [InventoryHost(h.name, {"carehard_vendors": [acme]}, h.groups) for h in hosts]
+    check_declared(seen, "inventory site")
