@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from carehard.catalog import load_catalog
-from carehard.engine.inventory import InventoryHost
+from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 from carehard.waivers import check_waivers
 from tests.clirun import carehard
@@ -199,3 +199,27 @@ def test_backup_verify_checks_the_waivers_too(tmp_path: Path) -> None:
     assert "carehard_waivers[0] (id BK-COPY-01): expiry '2027-02-30' is not a calendar date" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not (state / "runs").exists() and not (state / "history.db").exists()
+
+
+def test_backup_verify_reads_the_sets_and_the_waivers_from_one_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carehard.jobs import backup_verify
+
+    inventory = site(
+        tmp_path, "  - {id: BK-COPY-01, hosts: [labo.backup], reason: RDX, expiry: 2027-03-31}\n"
+    )
+    with (inventory / "group_vars" / "all.yml").open("a", encoding="utf-8") as group_vars:
+        group_vars.write("carehard_backup_sets:\n")
+        group_vars.write("  - {name: labo, repository: /r, password_file: /p, restore_host: ws-01}\n")
+    listings = []
+
+    def listing(*args: Any) -> list[InventoryHost]:
+        listings.append(args)
+        return list_hosts(*args)
+
+    monkeypatch.setattr(backup_verify, "list_hosts", listing)
+    monkeypatch.setattr("carehard.backups.list_hosts", listing)
+    job = backup_verify.BackupVerifyJob(inventory, ("labo",), False)
+    job.prepare(load_catalog())
+    assert [s.name for s in job._sets] == ["labo"] and len(listings) == 1
