@@ -74,7 +74,8 @@ class AssessJob(Job):
 
     def _resolve_inventory(self, catalog: Catalog) -> tuple[Path | dict[str, Any], dict[str, dict[str, Any]]]:
         """The inventory to run on, and the host variables carehard adds to it (the WinRM connection
-        of Windows hosts), checked before any run with its waivers: what cannot work is a UsageError."""
+        of Windows hosts), checked before any run with the waivers and, for remote access, the vendors it
+        declares: what cannot work is a UsageError."""
         if self.inventory is None:
             if self.mode == "harden" and not self.allow_local:
                 raise UsageError(
