@@ -22,6 +22,7 @@ WAIVER_FACT = "carehard_waiver_state"
 FLEET_FACT = "carehard_fleet_facts"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
+NOT_REACHED = "not reached: the run ended before any task ran on this host"
 
 
 @dataclass
@@ -48,11 +49,18 @@ class ResultFolder:
     """Feed it every event of one playbook run; ask it for the outcome per host."""
 
     def __init__(
-        self, check_mode: bool, controls: Iterable[str], observer: RunObserver | None = None
+        self,
+        check_mode: bool,
+        controls: Iterable[str],
+        observer: RunObserver | None = None,
+        targets: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
+        """`targets`: the hosts the run targets, each with the controls it is to run (see
+        outcomes()); without it, every host seen is accounted for on every control of `controls`."""
         self.check_mode = check_mode
         self.controls = list(controls)
         self.observer = observer
+        self.targets = {name: list(ids) for name, ids in (targets or {}).items()}
         self._tallies: dict[str, dict[str, _Tally]] = {}
         self._hosts: dict[str, HostOutcome] = {}
         self._stopped_at: dict[str, str] = {}
@@ -122,11 +130,17 @@ class ResultFolder:
         return host.name, control
 
     def outcomes(self) -> dict[str, HostOutcome]:
-        """One outcome per host seen, every selected control accounted for on hosts that broke."""
+        """One outcome per host seen and per target, each of its controls accounted for on a host
+        that broke or was never reached. A run that named no host at all tells nothing of its
+        targets: then there is no outcome, and the caller says why the run broke."""
+        if self._hosts:
+            for name in self.targets.keys() - self._hosts.keys():
+                self._host(name).reachable = False
+                self._hosts[name].errors.append(NOT_REACHED)
         for name, host in self._hosts.items():
             tallies = self._tallies.get(name, {})
             host.results = {cid: _fold(cid, t, self.check_mode) for cid, t in tallies.items()}
-            for cid in self.controls:
+            for cid in self.targets.get(name, self.controls):
                 if cid in host.results:
                     continue
                 if not host.reachable:

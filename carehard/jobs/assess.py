@@ -8,14 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from carehard.catalog import Catalog
-from carehard.engine.inventory import LOCAL, list_hosts, local_inventory
+from carehard.engine.inventory import LOCAL, list_hosts, local_host, local_inventory
 from carehard.engine.lock import HOSTS
+from carehard.engine.plays import Batch, batches, plays_of
 from carehard.engine.results import merge_verification
 from carehard.engine.run import SITE_PLAYBOOK, PlaybookRun
 from carehard.engine.selection import Selection, select_controls
 from carehard.engine.winrm import connection_overlay
 from carehard.errors import UsageError
 from carehard.jobs.pipeline import Execution, Job, Policy, RunContext
+from carehard.model import HostOutcome
 from carehard.paths import inventory_identity
 from carehard.vendors import check_declared as check_declared_vendors
 from carehard.waivers import check_waivers
@@ -41,10 +43,19 @@ class AssessJob(Job):
         self._controls: list[str] = []
         self._target: Path | dict[str, Any] = {}
         self._host_vars: dict[str, dict[str, Any]] = {}
+        self._batches: list[Batch] = []
 
     def prepare(self, catalog: Catalog) -> None:
         self._controls = [c.id for c in select_controls(catalog, self.selection)]
         self._target, self._host_vars = self._resolve_inventory(catalog)
+        hosts = self.inventory_hosts or [local_host()]
+        self._batches = batches(hosts, plays_of(self.playbook), catalog, self._controls, self.selection.limit)
+        if not self._batches:
+            where = f" matching --limit {self.selection.limit}" if self.selection.limit else ""
+            groups = ", ".join(sorted({p.hosts for p in plays_of(self.playbook)}))
+            raise UsageError(
+                f"no host of the inventory{where} is in a group {self.playbook} runs on ({groups})"
+            )
 
     def execute(self, ctx: RunContext) -> Execution:
         check_mode = self.mode in CHECK_MODES
@@ -57,13 +68,27 @@ class AssessJob(Job):
             host_vars=self._host_vars,
             playbook=self.playbook,
         )
-        hosts, artifacts = ctx.play(request, self._controls)
-        if not check_mode:
-            reachable = [h.name for h in hosts.values() if h.reachable]
-            if reachable:
-                verify = replace(request, check_mode=True, limit=",".join(reachable))
-                verified, _ = ctx.play(verify, self._controls, ident=f"{ctx.run_id}-verify", watched=False)
-                merge_verification(hosts, verified)
+        hosts: dict[str, HostOutcome] = {}
+        artifacts: Path | None = None
+        # One run per batch (carehard.engine.plays): a play that failed on all the hosts of one
+        # batch cannot end the plays of another.
+        for number, batch in enumerate(self._batches, start=1):
+            ident = ctx.run_id if number == 1 else f"{ctx.run_id}-{number}"
+            run = replace(request, limit=batch.limit)
+            done, path = ctx.play(run, self._controls, ident, targets=batch.controls)
+            hosts.update(done)
+            artifacts = artifacts or path
+            if not check_mode:
+                reachable = {
+                    n: batch.controls[n] for n, h in done.items() if h.reachable and n in batch.controls
+                }
+                if reachable:
+                    verify = replace(run, check_mode=True, limit=",".join(reachable))
+                    verified, _ = ctx.play(
+                        verify, self._controls, f"{ident}-verify", watched=False, targets=reachable
+                    )
+                    merge_verification(done, verified)
+        assert artifacts is not None  # prepare() leaves at least one batch
         selection = {
             "inventory": inventory_identity(self.inventory) if self.inventory else LOCAL,
             "limit": self.selection.limit,
@@ -83,6 +108,7 @@ class AssessJob(Job):
                 )
             return local_inventory(), {}
         hosts = list_hosts(self.inventory, self.selection.limit)
+        self.inventory_hosts = hosts
         check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
         if any(control.startswith(REMOTE_ACCESS) for control in self._controls):
             check_declared_vendors(hosts, f"inventory {self.inventory}")

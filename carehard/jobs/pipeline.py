@@ -7,13 +7,14 @@ what to run and what their results mean; nothing here knows one job from another
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from carehard import __version__, clock, metrics, notify
 from carehard.catalog import Catalog, load_catalog
+from carehard.engine.inventory import InventoryHost
 from carehard.engine.lock import run_lock
 from carehard.engine.results import ResultFolder, RunObserver, apply_waivers
 from carehard.engine.run import PlaybookRun, RunnerOutcome, new_run_id, run_playbook
@@ -86,17 +87,25 @@ class RunContext:
         controls: Sequence[str] = (),
         ident: str | None = None,
         watched: bool = True,
+        targets: Mapping[str, Sequence[str]] | None = None,
     ) -> tuple[dict[str, HostOutcome], RunnerOutcome]:
-        """One playbook run, its events folded into one outcome per host it reached."""
-        folder = ResultFolder(request.check_mode, controls, self.observer if watched else None)
+        """One playbook run, its events folded into one outcome per host it reached (and per
+        target, with the controls it was to run: see ResultFolder)."""
+        observer = self.observer if watched else None
+        folder = ResultFolder(request.check_mode, controls, observer, targets)
         outcome = run_playbook(self.run_id, ident or self.run_id, request, folder.feed)
         return folder.outcomes(), outcome
 
     def play(
-        self, request: PlaybookRun, controls: Sequence[str], ident: str | None = None, watched: bool = True
+        self,
+        request: PlaybookRun,
+        controls: Sequence[str],
+        ident: str | None = None,
+        watched: bool = True,
+        targets: Mapping[str, Sequence[str]] | None = None,
     ) -> tuple[dict[str, HostOutcome], Path]:
         """As run(), for a playbook that must reach hosts: one that ran on none raises RunBroken."""
-        hosts, outcome = self.run(request, controls, ident, watched)
+        hosts, outcome = self.run(request, controls, ident, watched, targets)
         if not hosts:
             raise RunBroken(_why_no_host_ran(request, outcome.artifacts / "stdout"))
         return hosts, outcome.artifacts
@@ -110,6 +119,8 @@ class Job:
     mode: str  # the run record's mode
     policy: Policy
     inventory: Path | None  # where alert settings are looked for (else the config file)
+    # The inventory's hosts as prepare() listed them, if it did: read again by nobody else.
+    inventory_hosts: Sequence[InventoryHost] | None = None
 
     def prepare(self, catalog: Catalog) -> None:
         """Check what the job needs, holding the lock and before anything runs (UsageError)."""
@@ -145,7 +156,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
         set_aside = check_before_run(history_path()) if job.policy.records else None
         if outputs.metrics_file is not None:
             metrics.check_target(outputs.metrics_file)
-        alerts = notify.load_settings(job.inventory)
+        alerts = notify.load_settings(job.inventory, job.inventory_hosts)
         formats = outputs.formats if job.policy.reports else ()
         if formats:
             _prepare_output(outputs.directory)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carehard.config import config_section
-from carehard.engine.inventory import list_hosts
+from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.history import History
 from carehard.model import RunRecord
 from carehard.notify.email import send_email
@@ -33,10 +33,13 @@ class Delivery:
     text: str  # "email (2 recipients)", or why it failed
 
 
-def load_settings(inventory: Path | None = None) -> NotifySettings | None:
-    """The alert settings, validated; None when neither the inventory nor a config file has any."""
+def load_settings(
+    inventory: Path | None = None, hosts: Sequence[InventoryHost] | None = None
+) -> NotifySettings | None:
+    """The alert settings, validated; None when neither the inventory nor a config file has any.
+    `hosts`: the inventory as the run listed it already (a variable of `all` is on each of them)."""
     if inventory is not None:
-        for host in list_hosts(inventory):
+        for host in list_hosts(inventory) if hosts is None else hosts:
             if VARIABLE in host.vars:
                 return parse_notify(host.vars[VARIABLE], f"inventory {inventory}")
     raw, path = config_section(VARIABLE)
