@@ -115,6 +115,7 @@ class Window:
     end: datetime | None
     reason: str
     by: str
+    listed: tuple[InventoryHost, ...] = ()  # the whole inventory as listed for the window, read once
 
     def extravars(self) -> dict[str, Any]:
         window: dict[str, Any] = {"action": self.action, "vendor": self.vendor.name}
@@ -179,7 +180,7 @@ def plan_window(
                 f"vendor open needs --reason TEXT (e.g. --reason 'ticket 4521'): why {name} gets access is"
                 " recorded in the history"
             )
-    return Window(vendor, tuple(targets), action, start, end, reason.strip(), operator())
+    return Window(vendor, tuple(targets), action, start, end, reason.strip(), operator(), tuple(hosts))
 
 
 def find_vendor(inventory: Path, hosts: Sequence[InventoryHost], name: str) -> Vendor:

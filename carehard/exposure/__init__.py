@@ -121,6 +121,7 @@ class ScanPlan:
     targets: tuple[Target, ...]
     bound: float  # seconds the whole probe may take
     skipped: tuple[tuple[str, str], ...] = ()  # (host, why) left out: not reachable over a network
+    listed: tuple[InventoryHost, ...] = ()  # the whole inventory as listed for the plan, read once
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def plan_scan(options: ScanOptions) -> ScanPlan:
         where = f" matching --limit {options.limit}" if options.limit else ""
         raise UsageError(f"no inventory host{where} to scan besides the vantage host {vantage.name}")
     bound = scan_bound(len({t.address for t in targets}), len(options.ports), options.timeout, options.rate)
-    return ScanPlan(options, vantage, tuple(targets), bound, tuple(skipped))
+    return ScanPlan(options, vantage, tuple(targets), bound, tuple(skipped), tuple(everyone.values()))
 
 
 def _inventory_hosts(

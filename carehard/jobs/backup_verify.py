@@ -40,7 +40,7 @@ class BackupVerifyJob(Job):
         self._checks: list[BackupCheck] = []
 
     def prepare(self, catalog: Catalog) -> None:
-        hosts = list_hosts(self.inventory)
+        hosts = self.inventory_hosts = list_hosts(self.inventory)  # once per run: the alerts read it too
         check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
         self._sets = load_sets(self.inventory, self.sets, hosts)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from carehard import clock
 from carehard.backups import load_sets
 from carehard.catalog import Catalog
+from carehard.engine.inventory import list_hosts
 from carehard.engine.lock import HOSTS
 from carehard.engine.run import PlaybookRun
 from carehard.errors import UsageError
@@ -45,7 +46,8 @@ class CanaryJob(Job):
         self._path = ""
 
     def prepare(self, catalog: Catalog) -> None:
-        (backup_set,) = load_sets(self.inventory, (self.set_name,))
+        self.inventory_hosts = list_hosts(self.inventory)  # once per run: the alerts read it too
+        (backup_set,) = load_sets(self.inventory, (self.set_name,), self.inventory_hosts)
         if not backup_set.canary:
             raise UsageError(
                 f"backup set {self.set_name} declares no canary path: add canary: /path/in/the/backup"

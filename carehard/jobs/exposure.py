@@ -29,6 +29,7 @@ class ScanJob(Job):
 
     def __post_init__(self) -> None:
         self.inventory = self.plan.options.inventory
+        self.inventory_hosts = self.plan.listed or None  # the alerts' settings: not listed again
         self.problem: str | None = None  # the vantage host or its probe broke: every target unmeasured
 
     def execute(self, ctx: RunContext) -> Execution:

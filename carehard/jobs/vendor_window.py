@@ -37,6 +37,7 @@ class VendorWindowJob(Job):
     def __post_init__(self) -> None:
         self.command = f"vendor {self.window.action}"
         self.mode = f"vendor-{self.window.action}"
+        self.inventory_hosts = self.window.listed or None  # the alerts' settings: not listed again
         self._host_vars = connection_overlay(self.window.hosts)  # a refused WinRM setting: UsageError now
 
     def execute(self, ctx: RunContext) -> Execution:
