@@ -7,6 +7,10 @@ hosts of --limit). Run on demand:
 The one host audited is this machine over the local connection, in check mode and without become:
 read-only, it changes nothing. The other hosts have TEST-NET-2 addresses (RFC 5737) that --limit
 leaves out: nothing ever connects to them.
+
+Measured (2 shared cores under load, 4 interleaved rounds, medians): before, 56.4 s against 22.7 s
+for the one-host inventory (two listings and a YAML pre-parse); after, 33.1 s against 22.1 s (one
+listing with --limit; the rest is ansible-playbook reading the inventory itself).
 """
 
 from __future__ import annotations
