@@ -7,3 +7,7 @@ class UsageError(Exception):
 
 class RunBroken(Exception):
     """ansible-playbook stopped before any host ran (syntax, configuration): the CLI exits 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stopping the unit, `timeout`) stopped a run: handled like Ctrl-C, exit 143."""
