@@ -195,7 +195,7 @@ def _run_processes(mark: str) -> Iterator[dict[str, str]]:
 
 
 def _short_temp_dir() -> str:
-    """A socket path is at most 107 bytes; ssh adds a 40-character hash to the directory."""
+    """A socket path is at most 107 bytes: this directory, Ansible's host hash, ssh's temp suffix."""
     default = tempfile.gettempdir()
     return default if len(default) <= 40 else "/tmp"
 
