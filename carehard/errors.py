@@ -11,3 +11,7 @@ class RunBroken(Exception):
 
 class HistoryError(Exception):
     """The history cannot be read or written (damaged, read-only, disk full): one line saying so."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stopping the unit, `timeout`) stopped a run: handled like Ctrl-C, exit 143."""

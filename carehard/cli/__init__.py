@@ -4,6 +4,7 @@ The group and what the commands share live in base.py; importing a module regist
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
@@ -21,7 +22,7 @@ from carehard.cli import (
     vendor,
 )
 from carehard.cli.base import cli, err
-from carehard.errors import HistoryError, RunBroken, UsageError
+from carehard.errors import HistoryError, RunBroken, Terminated, UsageError
 from carehard.model import EXIT_USAGE
 
 COMMAND_MODULES = (assess, backup, controls, doctor, exposure, facts, history, report, schedule, vendor)
@@ -38,13 +39,19 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):  # Click turns Ctrl-C into Abort
-            err.print("carehard: interrupted", markup=False)
-            sys.exit(130)
+            _interrupted(exc.__context__)
         err.print("carehard: aborted", markup=False)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         err.print(f"carehard: error: {exc.format_message()}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
-    except KeyboardInterrupt:
-        err.print("carehard: interrupted", markup=False)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    if isinstance(exc, Terminated):
+        err.print("carehard: stopped by SIGTERM", markup=False)
+        sys.exit(143)
+    err.print("carehard: interrupted", markup=False)
+    sys.exit(130)

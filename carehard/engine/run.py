@@ -7,9 +7,12 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,11 +24,16 @@ import ansible_runner
 import yaml
 
 from carehard import clock
+from carehard.engine import processes
+from carehard.errors import Terminated
 from carehard.files import write_atomic
 from carehard.paths import ANSIBLE_ROOT, runs_dir
 
 EventHandler = Callable[[Mapping[str, Any]], object]
 SITE_PLAYBOOK = "site.yml"
+# After Ctrl-C or SIGTERM: how long ansible-playbook gets to stop its workers itself, then how long
+# what is left gets after SIGTERM before SIGKILL. The run lock is held all the while.
+STOP_GRACE = 10.0
 
 
 @dataclass(frozen=True)
@@ -81,23 +89,28 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
         inventory = [str(request.inventory), str(_write_host_vars(private, ident, request.host_vars))]
     else:
         inventory = str(request.inventory)
-    envvars = _ansible_environment()
-    with _interruptible() as interrupted, _scrubbed_command_file(private / "artifacts" / ident, envvars):
-        runner = ansible_runner.run(
-            private_data_dir=str(private),
-            ident=ident,
-            project_dir=str(ANSIBLE_ROOT),
-            playbook=str(ANSIBLE_ROOT / "playbooks" / request.playbook),
-            inventory=inventory,
-            cmdline=shlex.join(options),
-            limit=request.limit,
-            extravars=dict(request.extravars),
-            envvars=envvars,
-            event_handler=handler,
-            cancel_callback=lambda: interrupted.is_set(),
-            quiet=True,
-        )
-    if interrupted.is_set():
+    mark = f"{run_id}/{ident}"
+    # The handlers outside: a second Ctrl-C while the run's processes are being stopped changes nothing.
+    with _interruptible(mark) as interrupt, _run_processes(mark) as envvars:
+        envvars.update(_ansible_environment())
+        with _scrubbed_command_file(private / "artifacts" / ident, envvars):
+            runner = ansible_runner.run(
+                private_data_dir=str(private),
+                ident=ident,
+                project_dir=str(ANSIBLE_ROOT),
+                playbook=str(ANSIBLE_ROOT / "playbooks" / request.playbook),
+                inventory=inventory,
+                cmdline=shlex.join(options),
+                limit=request.limit,
+                extravars=dict(request.extravars),
+                envvars=envvars,
+                event_handler=handler,
+                cancel_callback=interrupt.overdue,
+                quiet=True,
+            )
+    if interrupt.signum == signal.SIGTERM:
+        raise Terminated
+    if interrupt.signum is not None:
         raise KeyboardInterrupt
     return RunnerOutcome(str(runner.status), int(runner.rc), private / "artifacts" / ident)
 
@@ -166,18 +179,58 @@ def _scrubbed_command_file(artifacts: Path, kept: Mapping[str, str]) -> Iterator
 
 
 @contextmanager
-def _interruptible() -> Iterator[threading.Event]:
-    """Ctrl-C asks ansible-runner to stop the playbook (it runs in its own session, so the
-    terminal's SIGINT does not reach it) instead of leaving it running behind us."""
-    interrupted = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield interrupted
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+def _run_processes(mark: str) -> Iterator[dict[str, str]]:
+    """The environment that marks every process of the run, and, however the run ends, every one
+    of them gone before this returns (so before the run lock is released). Its ssh ControlPersist
+    masters hold only a connection, but in a directory of this run's own: another carehard run
+    never sends its tasks through them, and they are stopped with the rest."""
+    control_dir = tempfile.mkdtemp(prefix="carehard-ssh-", dir=_short_temp_dir())
     try:
-        yield interrupted
+        yield {processes.MARK_VARIABLE: mark, "ANSIBLE_SSH_CONTROL_PATH_DIR": control_dir}
     finally:
-        signal.signal(signal.SIGINT, previous)
+        left = processes.stop(mark, grace=STOP_GRACE)
+        shutil.rmtree(control_dir, ignore_errors=True)
+        if left:
+            print(f"carehard: warning: processes {left} of the run survived SIGKILL", file=sys.stderr)
+
+
+def _short_temp_dir() -> str:
+    """A socket path is at most 107 bytes: this directory, Ansible's host hash, ssh's temp suffix."""
+    default = tempfile.gettempdir()
+    return default if len(default) <= 40 else "/tmp"
+
+
+class _Interrupt:
+    """Ctrl-C or SIGTERM, passed on as Ctrl-C to every process of the run (ansible-playbook runs
+    in its own session, its workers each in their own: the terminal's SIGINT reaches none of them).
+    ansible-playbook then stops its workers itself; past the grace ansible-runner kills it."""
+
+    def __init__(self, mark: str) -> None:
+        self.mark = mark
+        self.signum: int | None = None
+        self.at = 0.0
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.signum is None:
+            self.signum, self.at = signum, time.monotonic()
+        processes.signal_all(self.mark, signal.SIGINT)
+
+    def overdue(self) -> bool:
+        return self.signum is not None and time.monotonic() - self.at > STOP_GRACE
+
+
+@contextmanager
+def _interruptible(mark: str) -> Iterator[_Interrupt]:
+    interrupt = _Interrupt(mark)
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupt
+        return
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield interrupt
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _ansible_environment() -> dict[str, str]:

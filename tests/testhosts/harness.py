@@ -143,6 +143,14 @@ class TestHost:
     def down(self) -> None:
         _script("down", self.name, check=False, lab=self.lab)
 
+    def crash(self) -> None:
+        """Cut the power: every process of the host killed at once, its disk kept for start()."""
+        _script("crash", self.name, lab=self.lab)
+
+    def start(self) -> None:
+        """Boot a crashed host again on the disk it had."""
+        _script("start", self.name, str(self.number), lab=self.lab)
+
     def _add_admin(self) -> None:
         self.ssh(
             "root",
