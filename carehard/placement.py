@@ -31,6 +31,14 @@ def found_on(having: Sequence[InventoryHost], hosts: Sequence[InventoryHost]) ->
     return "hosts " + shown_names(sorted(names))
 
 
+def first_blind(hosts: Sequence[InventoryHost], covered: set[str], seeing: set[str]) -> str | None:
+    """The first host a declaration covers (by its name or one of its groups) that does not see it."""
+    return next(
+        (h.name for h in hosts if (h.name in covered or covered & set(h.groups)) and h.name not in seeing),
+        None,
+    )
+
+
 def shown_names(names: Sequence[str]) -> str:
     shown = ", ".join(names[:SHOWN_HOSTS])
     return shown if len(names) <= SHOWN_HOSTS else f"{shown} and {len(names) - SHOWN_HOSTS} more"

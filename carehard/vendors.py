@@ -25,7 +25,7 @@ from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 from carehard.paths import ANSIBLE_ROOT
-from carehard.placement import found_on
+from carehard.placement import first_blind, found_on
 
 ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 # Accounts a vendor declaration must never name: the role would put them in the vendor group, change
@@ -349,10 +349,7 @@ def _check_seen_where_maintained(hosts: Sequence[InventoryHost], where: str) -> 
             seeing.setdefault(str(raw["name"]), []).append(host)
             scope.setdefault(str(raw["name"]), set()).update(str(s) for s in _listed(raw["hosts"]))
     for name, names in scope.items():
-        seen = {h.name for h in seeing[name]}
-        blind = next(
-            (h.name for h in hosts if (h.name in names or names & set(h.groups)) and h.name not in seen), None
-        )
+        blind = first_blind(hosts, names, {h.name for h in seeing[name]})
         if blind is not None:
             raise UsageError(
                 f"{where}: vendor {name} maintains host {blind}, which does not see it: carehard_vendors"

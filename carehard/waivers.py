@@ -16,6 +16,7 @@ from typing import Any
 from carehard.config import validate
 from carehard.engine.inventory import InventoryHost
 from carehard.errors import UsageError
+from carehard.placement import first_blind
 
 VARIABLE = "carehard_waivers"
 
@@ -65,12 +66,8 @@ def _check_scopes(hosts: Sequence[InventoryHost], where: str) -> None:
             first.setdefault(key, (host.name, index, waiver))
     for key, seeing in seen.items():
         declared_on, index, waiver = first[key]
-        named = set(_names(waiver.get("hosts")))
-        groups = set(_names(waiver.get("group")))
-        blind = next(
-            (h.name for h in hosts if (h.name in named or groups & set(h.groups)) and h.name not in seeing),
-            None,
-        )
+        covered = set(_names(waiver.get("hosts"))) | set(_names(waiver.get("group")))
+        blind = first_blind(hosts, covered, seeing)
         if blind is not None:
             raise UsageError(
                 f"{where}, host {declared_on}: {VARIABLE}[{index}] (id {waiver['id']}) covers host {blind},"

@@ -13,7 +13,7 @@ CAREHARD = [sys.executable, "-m", "carehard"]
 
 
 def carehard(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: int = 2400
+    *args: str | Path, env: dict[str, str] | None = None, timeout: int = 2400, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
@@ -21,6 +21,7 @@ def carehard(
         capture_output=True,
         text=True,
         env=full_env,
+        cwd=cwd,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
         check=False,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +23,9 @@ from carehard.jobs import pipeline
 from carehard.jobs.assess import AssessJob
 from carehard.jobs.pipeline import Outputs, run_job
 from carehard.model import EXIT_USAGE
+from tests import clirun
 from tests.unit.test_history import record
 
-CAREHARD = [sys.executable, "-m", "carehard"]
 READ_COMMANDS = (
     ("runs", "list"),
     ("report", "--last", "--format", "json"),
@@ -37,16 +36,7 @@ READ_COMMANDS = (
 
 
 def carehard(state: Path, *args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CAREHARD_STATE_DIR": str(state), "COLUMNS": "200"}
-    return subprocess.run(
-        [*CAREHARD, *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
+    return clirun.carehard(*args, env={"CAREHARD_STATE_DIR": str(state)}, timeout=300, cwd=cwd)
 
 
 @pytest.fixture
