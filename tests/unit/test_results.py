@@ -94,7 +94,9 @@ def test_rescued_failure_ends_only_its_control_and_the_host_goes_on() -> None:
     """A control block's rescue: the failed task's event, then the rescue task, then the next control."""
     events = [
         ok("h", "Gathering Facts", action="gather_facts"),
-        event("runner_on_start", "h", "WL-ACC-01 | Install pam_pwquality (apt)", action="ansible.builtin.apt"),
+        event(
+            "runner_on_start", "h", "WL-ACC-01 | Install pam_pwquality (apt)", action="ansible.builtin.apt"
+        ),
         event(
             "runner_on_failed",
             "h",
