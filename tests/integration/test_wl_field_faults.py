@@ -11,7 +11,8 @@ import yaml
 from tests.clirun import carehard, evidence, load_report, statuses
 from tests.testhosts import harness
 
-pytestmark = pytest.mark.integration
+# state_dir: carehard keeps this session's history, never the user's own.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("state_dir")]
 
 STOPPED = "the run stopped on this host"
 # Packages the test image's apt cache lacks (what the roles install by default needs them):
