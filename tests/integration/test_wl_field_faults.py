@@ -80,12 +80,16 @@ def sshd_pid(host: harness.TestHost) -> str:
     return host.sudo("systemctl show -p MainPID --value ssh").stdout.strip()
 
 
+def sshd_files(host: harness.TestHost) -> str:
+    return host.sudo("cd /etc/ssh && find . -type f | sort | xargs sha256sum").stdout
+
+
 def test_sshd_config_broken_before_harden_is_reported_and_never_reloaded(fleet: dict, tmp_path: Path) -> None:
     host = fleet["sitebecome"]
     inventory = harness.write_inventory(tmp_path / "hosts.yml", [host])
     host.sudo("printf 'NoSuchOption yes\\n' >> /etc/ssh/sshd_config")
     try:
-        before = sshd_pid(host)
+        before = sshd_pid(host), sshd_files(host)
         ssh_ids = [f"WL-SSH-{n:02d}" for n in range(1, 17)]
         report = harden(
             inventory, tmp_path / "harden", "--only", ",".join([*ssh_ids, "WL-ACC-07", "WL-LOG-08"])
@@ -96,9 +100,7 @@ def test_sshd_config_broken_before_harden_is_reported_and_never_reloaded(fleet: 
             text = evidence(report, host.name, control)
             assert "already invalid (sshd -t)" in text and "NoSuchOption" in text, text
         assert results["WL-ACC-07"] in REAL and results["WL-LOG-08"] in REAL
-        assert sshd_pid(host) == before != "0"
-        assert "NoSuchOption" in host.sudo("cat /etc/ssh/sshd_config").stdout
-        assert not host.sudo("ls /etc/ssh/sshd_config.d/").stdout.count("carehard")
+        assert before[0] != "0" and (sshd_pid(host), sshd_files(host)) == before  # not reloaded, not written
     finally:
         host.sudo("sed -i '/^NoSuchOption yes$/d' /etc/ssh/sshd_config")
     assert host.ssh(harness.ADMIN, "sudo -n true", check=False).returncode == 0
