@@ -83,6 +83,8 @@ class ResultFolder:
         if not host_name:
             return None
         host = self._host(str(host_name))
+        # A later event shows the host went on (a block's rescue): the failure ended only its control.
+        self._stopped_at.pop(host.name, None)
         res = data.get("res") or {}
         if not isinstance(res, dict):
             res = {}

@@ -90,6 +90,40 @@ def test_module_failure_is_error_and_stops_the_host() -> None:
     assert "not evaluated" in out["h"].results["WL-SSH-02"].evidence
 
 
+def test_rescued_failure_ends_only_its_control_and_the_host_goes_on() -> None:
+    """A control block's rescue: the failed task's event, then the rescue task, then the next control."""
+    events = [
+        ok("h", "Gathering Facts", action="gather_facts"),
+        event(
+            "runner_on_start", "h", "WL-ACC-01 | Install pam_pwquality (apt)", action="ansible.builtin.apt"
+        ),
+        event(
+            "runner_on_failed",
+            "h",
+            "WL-ACC-01 | Install pam_pwquality (apt)",
+            action="ansible.builtin.apt",
+            ignore_errors=None,
+            res={"msg": "No package matching 'libpam-pwquality' is available"},
+        ),
+        ok("h", "Go on with the other controls", action="ansible.builtin.debug"),
+        ok("h", "WL-ACC-02 | Check password ageing", action="ansible.builtin.assert"),
+    ]
+    out = fold(events, controls=("WL-ACC-01", "WL-ACC-02", "WL-ACC-03"))
+    assert status(out, "h", "WL-ACC-01") == "error"
+    assert "No package matching 'libpam-pwquality'" in out["h"].results["WL-ACC-01"].evidence
+    assert status(out, "h", "WL-ACC-02") == "pass"
+    assert "WL-ACC-03" not in out["h"].results  # not stopped: no "not evaluated" for the others
+    assert out["h"].errors == []
+
+
+def test_a_failure_with_nothing_after_it_still_stops_the_host() -> None:
+    broken = event("runner_on_failed", "h", "WL-ACC-04 | Read", res={"msg": "boom"})
+    out = fold([ok("h", "WL-ACC-01 | Set it"), broken], controls=("WL-ACC-01", "WL-ACC-04", "WL-SSH-01"))
+    assert status(out, "h", "WL-ACC-01") == "pass"
+    assert status(out, "h", "WL-ACC-04") == "error"
+    assert "at task 'WL-ACC-04 | Read'" in out["h"].results["WL-SSH-01"].evidence
+
+
 def test_all_skipped_is_not_applicable() -> None:
     out = fold(
         [
