@@ -32,8 +32,6 @@ FLEET = {
     "bkrestore": (8, "trixie"),  # the backup server: restic repositories, restore tests
     "bkprod": (9, "bookworm"),  # a production server whose data is backed up
     "sched": (10, "bookworm"),  # runs this checkout's carehard from systemd timers (bind-mounted, read-only)
-    "defaults": (11, "bookworm"),  # fresh Debian 12 hardened with the role defaults, no mirror reachable
-    "sitebecome": (12, "bookworm"),  # become set in group_vars, then an sshd config broken by someone else
 }
 REPO = Path(__file__).resolve().parents[2]
 # Host paths a role's host sees read-only at the same path: the checkout, its venv, the venv's Python

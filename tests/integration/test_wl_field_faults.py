@@ -3,12 +3,14 @@ sshd configuration someone else broke. Each time the run goes on and loses nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.clirun import carehard, evidence, load_report, statuses
+from tests.integration.own_hosts import own_hosts
 from tests.testhosts import harness
 
 # state_dir: carehard keeps this session's history, never the user's own.
@@ -19,6 +21,15 @@ STOPPED = "the run stopped on this host"
 # cracklib-runtime, pam_pwquality's dictionary (WL-ACC-01, workstation_linux_pwquality_dictcheck).
 MISSING_PACKAGES = {"WL-ACC-01": "cracklib-runtime"}
 REAL = {"pass", "fixed", "fail", "not_applicable"}
+Hosts = dict[str, harness.TestHost]
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+    """Two fresh Debian 12 hosts of this module's own, up only while it runs: `defaults` hardened
+    with the role defaults, `sitebecome` with become in group_vars, then an sshd config broken."""
+    with own_hosts(tmp_path_factory.mktemp("field"), "field", 2) as booted:
+        yield dict(zip(("defaults", "sitebecome"), booted, strict=True))
 
 
 def harden(inventory: Path, out: Path, *args: str) -> dict:
@@ -29,12 +40,12 @@ def harden(inventory: Path, out: Path, *args: str) -> dict:
     return load_report(out)
 
 
-def test_harden_with_the_role_defaults_and_no_mirror(fleet: dict, tmp_path: Path) -> None:
+def test_harden_with_the_role_defaults_and_no_mirror(hosts: Hosts, tmp_path: Path) -> None:
     """No inventory variable at all: the role's defaults, on a host that cannot reach any mirror.
     Nothing is needed for the test runner to keep its access: with no carehard_admin_networks the
     firewall controls refuse (fail) rather than turn the firewall on, and root login is closed
     while the run logs in as admin."""
-    host = fleet["defaults"]
+    host = hosts["defaults"]
     inventory = harness.write_inventory(tmp_path / "hosts.yml", [host])
     report = harden(inventory, tmp_path / "harden", "--level", "3")
     results = statuses(report, host.name)
@@ -60,10 +71,10 @@ def site_inventory(directory: Path, host: harness.TestHost) -> Path:
     return directory
 
 
-def test_become_in_group_vars_still_finds_the_login_user(fleet: dict, tmp_path: Path) -> None:
+def test_become_in_group_vars_still_finds_the_login_user(hosts: Hosts, tmp_path: Path) -> None:
     """ansible_become: true in group_vars outranks a task's `become: false`: the login probe must
     still answer admin (who logged in), not root (whom sudo made it)."""
-    host = fleet["sitebecome"]
+    host = hosts["sitebecome"]
     inventory = site_inventory(tmp_path / "site", host)
     report = harden(inventory, tmp_path / "harden", "--only", "WL-SSH-01,WL-SSH-09,WL-ACC-06")
     results = statuses(report, host.name)
@@ -84,8 +95,8 @@ def sshd_files(host: harness.TestHost) -> str:
     return host.sudo("cd /etc/ssh && find . -type f | sort | xargs sha256sum").stdout
 
 
-def test_sshd_config_broken_before_harden_is_reported_and_never_reloaded(fleet: dict, tmp_path: Path) -> None:
-    host = fleet["sitebecome"]
+def test_sshd_config_broken_before_harden_is_reported_not_reloaded(hosts: Hosts, tmp_path: Path) -> None:
+    host = hosts["sitebecome"]
     inventory = harness.write_inventory(tmp_path / "hosts.yml", [host])
     host.sudo("printf 'NoSuchOption yes\\n' >> /etc/ssh/sshd_config")
     try:
