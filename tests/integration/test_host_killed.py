@@ -66,10 +66,11 @@ class RunnerEvents:
     [
         # Between its sshd configuration writes (each validated, the reload not run yet).
         ("WL-SSH-04 | ", 0.0),
-        # Inside a long task: the SSH connection goes silent, no error ever comes back by itself.
-        ("WL-FW-01 | Install", 3.0),
+        # Inside whatever task runs 3 s after WL-FW-01 began: the SSH connection goes silent, no
+        # error ever comes back by itself.
+        ("WL-FW-01 | ", 3.0),
     ],
-    ids=["between-sshd-writes", "inside-a-long-task"],
+    ids=["between-sshd-writes", "inside-a-task"],
 )
 def test_a_host_killed_in_the_middle_of_harden(
     hosts: list[harness.TestHost], state_dir: Path, tmp_path: Path, kill_at: str, delay: float
@@ -93,7 +94,7 @@ def test_a_host_killed_in_the_middle_of_harden(
         victim.crash()
         killed_at = time.monotonic()
         # Given up within a minute or two (SSH keepalives), not hours on a silent TCP connection.
-        events.wait_for("runner_on_unreachable", victim.name, "", proc, 240)
+        lost_at = events.wait_for("runner_on_unreachable", victim.name, "", proc, 240)
         given_up = time.monotonic() - killed_at
         stdout, stderr = proc.communicate(timeout=1800)
     finally:
@@ -111,7 +112,9 @@ def test_a_host_killed_in_the_middle_of_harden(
     entry = next(h for h in report["hosts"] if h["name"] == victim.name)
     assert entry["reachable"] is False
     assert {killed[control] for control in survived} <= REAL_RESULTS | {"unreachable"}
-    assert killed[kill_at.split(" |")[0]] == "unreachable"
+    # The control whose task was cut off (the kill may land a few tasks after `kill_at`'s start).
+    assert killed.get(lost_at.split(" |")[0], "unreachable") == "unreachable", lost_at
+    assert "unreachable" in killed.values()
     assert killed["WL-SSH-01"] in ("fixed", "pass"), "the controls done before the kill keep their results"
     listed = carehard("runs", "list")
     assert report["run"]["id"] in listed.stdout, listed.stdout + listed.stderr
