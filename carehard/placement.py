@@ -9,7 +9,8 @@ refusal can say where it must go instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from carehard.engine.inventory import InventoryHost
 from carehard.errors import UsageError
@@ -37,6 +38,22 @@ def first_blind(hosts: Sequence[InventoryHost], covered: set[str], seeing: set[s
         (h.name for h in hosts if (h.name in covered or covered & set(h.groups)) and h.name not in seeing),
         None,
     )
+
+
+def each_distinct(
+    hosts: Sequence[InventoryHost], value_of: Callable[[InventoryHost], Any]
+) -> Iterator[tuple[InventoryHost, Any]]:
+    """Each distinct value the hosts hold (None: none held), with the first host holding it: most
+    hosts share their group's value, which is then checked once."""
+    seen: set[str] = set()
+    for host in hosts:
+        value = value_of(host)
+        if value is None:
+            continue
+        fingerprint = json.dumps(value, sort_keys=True, default=str)
+        if fingerprint not in seen:
+            seen.add(fingerprint)
+            yield host, value
 
 
 def shown_names(names: Sequence[str]) -> str:

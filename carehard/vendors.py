@@ -25,7 +25,7 @@ from carehard.durations import parse_duration
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.errors import UsageError
 from carehard.paths import ANSIBLE_ROOT
-from carehard.placement import first_blind, found_on
+from carehard.placement import each_distinct, first_blind, found_on
 
 ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 # Accounts a vendor declaration must never name: the role would put them in the vendor group, change
@@ -186,14 +186,8 @@ def plan_window(
 def find_vendor(inventory: Path, hosts: Sequence[InventoryHost], name: str) -> Vendor:
     declared: dict[str, Mapping[str, Any]] = {}
     bastions: Any = None
-    checked: set[str] = set()
-    for h in hosts:
-        document = {key: h.vars[key] for key in VARIABLES if key in h.vars}
-        # Most hosts share their group's value: each distinct one is checked once.
-        fingerprint = json.dumps(document, sort_keys=True, default=str)
-        if document and fingerprint not in checked:
-            validate(document, "vendors", f"inventory {inventory}, host {h.name}")
-            checked.add(fingerprint)
+    for h, document in each_distinct(hosts, _declarations):
+        validate(document, "vendors", f"inventory {inventory}, host {h.name}")
         for entry in document.get("carehard_vendors", []):
             declared.setdefault(entry["name"], entry)
         if bastions is None:
@@ -323,13 +317,7 @@ def check_declared(hosts: Sequence[InventoryHost], where: str) -> None:
     """Every vendor the remote_access role reads on these hosts, before audit or harden: harden puts a
     declared account in the vendor group and locks it outside a window (root, an admin...), and
     writes its keys. Keys, accounts and the schema only: a window's needs are checked when one opens."""
-    checked: set[str] = set()
-    for host in hosts:
-        document = {key: host.vars[key] for key in VARIABLES if key in host.vars}
-        fingerprint = json.dumps(document, sort_keys=True, default=str)
-        if not document or fingerprint in checked:
-            continue
-        checked.add(fingerprint)
+    for host, document in each_distinct(hosts, _declarations):
         validate(document, "vendors", f"{where}, host {host.name}")
         for raw in document.get("carehard_vendors") or []:
             vendor_where = f"{where}, host {host.name}: vendor {raw['name']} in carehard_vendors"
@@ -337,6 +325,11 @@ def check_declared(hosts: Sequence[InventoryHost], where: str) -> None:
             _check_keys(_listed(raw.get("keys")), vendor_where)
             _check_not_an_admin(str(raw["name"]), account, hosts)
     _check_seen_where_maintained(hosts, where)
+
+
+def _declarations(host: InventoryHost) -> dict[str, Any] | None:
+    """The host's vendor declarations (the VARIABLES it has), None when it has none."""
+    return {key: host.vars[key] for key in VARIABLES if key in host.vars} or None
 
 
 def _check_seen_where_maintained(hosts: Sequence[InventoryHost], where: str) -> None:

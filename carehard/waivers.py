@@ -16,23 +16,14 @@ from typing import Any
 from carehard.config import validate
 from carehard.engine.inventory import InventoryHost
 from carehard.errors import UsageError
-from carehard.placement import first_blind
+from carehard.placement import each_distinct, first_blind
 
 VARIABLE = "carehard_waivers"
 
 
 def check_waivers(hosts: Sequence[InventoryHost], control_ids: Collection[str], where: str) -> None:
     """Every host's carehard_waivers, each distinct value once; `where` names the inventory."""
-    checked: set[str] = set()
-    for host in hosts:
-        value = host.vars.get(VARIABLE)
-        if value is None:
-            continue
-        # Most hosts share their group's value: each distinct one is checked once.
-        fingerprint = json.dumps(value, sort_keys=True, default=str)
-        if fingerprint in checked:
-            continue
-        checked.add(fingerprint)
+    for host, value in each_distinct(hosts, lambda h: h.vars.get(VARIABLE)):
         of_host = f"{where}, host {host.name}"
         validate({VARIABLE: value}, "waivers", of_host)
         for index, waiver in enumerate(value):

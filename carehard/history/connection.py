@@ -23,13 +23,17 @@ def is_damage(exc: sqlite3.Error) -> bool:
     return str(getattr(exc, "sqlite_errorname", "")).startswith(_DAMAGED)
 
 
+def _nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest parent that exists (before the first run, the history is not there)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def no_space(path: Path) -> bool:
     """The filesystem of `path` (or of its nearest existing parent) has no free block left."""
-    existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
     try:
-        stats = os.statvfs(existing)
+        stats = os.statvfs(_nearest_existing(path))
     except OSError:
         return False
     return stats.f_bavail * stats.f_frsize < 64 * 1024
@@ -58,9 +62,7 @@ def explain(exc: BaseException, path: Path) -> str:
 
 def writable(path: Path) -> bool:
     """The history file (or, before the first run, the directory that will hold it) can be written."""
-    existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = _nearest_existing(path)
     if existing == path and not os.access(path.parent, os.W_OK):
         return False  # SQLite creates the -wal and -shm files beside it
     return os.access(existing, os.W_OK)
@@ -86,9 +88,12 @@ def writing(path: Path) -> Iterator[sqlite3.Connection]:
 def reading(path: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection to an existing history (callers check that it exists)."""
     try:
-        if writable(path) and _older_schema(path):
-            with writing(path):  # an older carehard's file: upgraded once, then read
-                pass
+        with closing(open_read_only(path)) as db:
+            if _schema_version(db) >= SCHEMA_VERSION or not writable(path):
+                yield db
+                return
+        with writing(path):  # an older carehard's file: upgraded once, then read
+            pass
         with closing(open_read_only(path)) as db:
             yield db
     except (sqlite3.IntegrityError, sqlite3.ProgrammingError):
@@ -113,6 +118,5 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _older_schema(path: Path) -> bool:
-    with closing(open_read_only(path)) as db:
-        return int(db.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION
+def _schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
