@@ -20,13 +20,19 @@ FIRST_NUMBER = 20  # the kit test uses .2-.5 of the same /24 (never at the same 
 
 
 @contextmanager
-def own_hosts(directory: Path, tag: str, count: int) -> Iterator[list[harness.TestHost]]:
-    """`count` fresh bookworm hosts named PREFIX<tag>-<i>, down again (bridge removed) afterwards."""
+def own_hosts(
+    directory: Path, tag: str, count: int, suites: tuple[str, ...] = ("bookworm",)
+) -> Iterator[list[harness.TestHost]]:
+    """`count` fresh hosts named PREFIX<tag>-<i> (Debian releases taken in turn from `suites`),
+    down again (bridge removed) afterwards."""
     require_test_hosts()
-    harness.build_images(["bookworm"])
+    harness.build_images(sorted(set(suites)))
     lab = harness.Lab(directory / "lab", bridge=f"{PREFIX}{tag}br"[:15], network=NETWORK)
     harness.remove_bridge(lab)  # left over by an interrupted earlier run
-    hosts = [harness.TestHost(f"{PREFIX}{tag}-{i}", FIRST_NUMBER + i, lab) for i in range(count)]
+    hosts = [
+        harness.TestHost(f"{PREFIX}{tag}-{i}", FIRST_NUMBER + i, lab, suites[i % len(suites)])
+        for i in range(count)
+    ]
     harness.boot(hosts)
     try:
         yield hosts
