@@ -23,9 +23,10 @@ VENV=${CAREHARD_VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 
 echo "== lint"
-ruff check carehard tests bench
-ruff format --check carehard tests bench
+ruff check carehard tests bench scripts
+ruff format --check carehard tests bench scripts
 mypy
+mypy scripts/coverage.py
 yamllint -s .
 ansible-lint -q
 
