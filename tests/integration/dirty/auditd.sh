@@ -8,9 +8,10 @@ fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends auditd >/dev/null
 [ "$made_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
 systemctl disable auditd >/dev/null 2>&1
-# WL-AUD-18: log directory and log file readable by everyone.
-chmod 0755 /var/log/audit
-install -m 0644 /dev/null /var/log/audit/audit.log
+# WL-AUD-18: log directory writable by its group (only the directory: the log files area's
+# control on /var/log files must not fix it first). The log file itself is as auditd makes it.
+chmod 0770 /var/log/audit
+install -m 0600 /dev/null /var/log/audit/audit.log
 # WL-AUD-19: auditd.conf readable by everyone.
 chmod 0644 /etc/audit/auditd.conf
 # WL-AUD-20: a tool writable by its group.
