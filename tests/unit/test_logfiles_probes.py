@@ -1,5 +1,5 @@
-"""The shell probes of WL-PERM-01/02 (roles/workstation_linux/vars/main.yml), run for real with bash
-on files made here: what they print is what the controls judge and fix."""
+"""The shell probes of WL-PERM-01/02 and WL-JRN-05 (roles/workstation_linux/vars/main.yml), run for real
+with bash on files made here: what they print is what the controls judge and fix."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import grp
 import json
 import os
 import pwd
+import re
 import subprocess
 from pathlib import Path
 
@@ -75,3 +76,31 @@ def test_the_log_file_probe_applies_the_first_matching_rule(tmp_path: Path) -> N
 def test_the_log_file_probe_prints_nothing_without_a_log_directory(tmp_path: Path) -> None:
     probe = VARS["workstation_linux__perm02_probe_cmd"]
     assert run(probe, LOG_DIR=str(tmp_path / "none"), RULES="0640|*") == ""
+
+
+def test_the_rsyslog_probe_finds_the_last_file_mode_and_every_network_input(tmp_path: Path) -> None:
+    (tmp_path / "rsyslog.d").mkdir()
+    main = '$FileCreateMode 0640\nmodule(load="imuxsock")\nmodule(load="imtcp")\n'
+    main += 'input(type="imtcp" port="514")\n'
+    (tmp_path / "rsyslog.conf").write_text(main)
+    site = "$FileCreateMode 0644\n$ModLoad imudp\n$UDPServerRun 514\n"
+    (tmp_path / "rsyslog.d" / "50-site.conf").write_text(site)
+    (tmp_path / "rsyslog.d" / "60-ok.conf").write_text("# $ModLoad imtcp\n*.* /var/log/all.log\n")
+    state = json.loads(run(VARS["workstation_linux__jrn05_probe_cmd"], CAREHARD_ETC=str(tmp_path)))
+    assert (state["mode"], state["mode_ok"]) == ("0644", "no")
+    assert state["mode_file"] == f"{tmp_path}/rsyslog.d/50-site.conf"
+    assert [i.split(":", 2)[1] for i in state["inputs"]] == ["3", "4", "2", "3"]
+
+
+def test_the_rsyslog_inputs_pattern_comments_out_only_network_inputs() -> None:
+    pattern = re.compile(VARS["workstation_linux__jrn05_input_re"].strip())
+    conf = (
+        'module(load="imuxsock")\nmodule(load="imtcp")\n  input(type="imudp" port="514")\n'
+        "$ModLoad imrelp\n$InputTCPServerRun 514\n# $ModLoad imtcp\n*.* /var/log/all.log\n"
+    )
+    out = pattern.sub(r"# disabled by carehard (WL-JRN-05): \1", conf)
+    disabled = [line for line in out.splitlines() if "disabled by carehard" in line]
+    assert len(disabled) == 4
+    assert 'module(load="imuxsock")' in out.splitlines()
+    assert "# $ModLoad imtcp" in out.splitlines()
+    assert pattern.sub("", out) == out  # a second harden changes nothing
