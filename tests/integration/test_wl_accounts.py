@@ -133,7 +133,11 @@ def test_sudoers_drop_in_is_valid_and_the_admin_still_gets_in(linux_cycle: Linux
     assert read(host, "cat /etc/sudoers.d/carehard").splitlines() == [
         "Defaults use_pty",
         'Defaults logfile="/var/log/sudo.log"',
+        "Defaults timestamp_timeout=15",  # WL-ACC-12: 00-legacy's 60, read before it, no longer applies
+        "Defaults ignore_dot",  # WL-ACC-33 (env_reset is on in /etc/sudoers already)
+        "Defaults umask=0027",
     ]
+    assert "Authentication timestamp timeout: 15.0 minutes" in read(host, "sudo -V")
     assert read(host, "stat -c '%a %U' /etc/sudoers.d/carehard").strip() == "440 root"
     assert "parsed OK" in read(host, "visudo -c")
     applied = read(host, "sudo -ll -U root")
@@ -160,3 +164,91 @@ def test_uid0_passes_on_an_untouched_host(
     assert statuses(report, spare.name) == {"WL-ACC-04": "pass", "WL-ACC-10": "fail"}
     assert "root is the only account with UID 0" in evidence(report, spare.name, "WL-ACC-04")
     assert "/etc/sudoers.d/admin:1" in evidence(report, spare.name, "WL-ACC-10")
+
+
+@pytest.mark.parametrize("role", HARDENED)
+def test_pam_history_nullok_su_and_tmpdir(linux_cycle: LinuxCycle, role: str) -> None:
+    host = linux_cycle.hosts[role]
+    password = [
+        line.split() for line in read(host, "grep -E '^password' /etc/pam.d/common-password").splitlines()
+    ]
+    modules = [words[2] for words in password]
+    assert (
+        modules.index("pam_pwquality.so") < modules.index("pam_pwhistory.so") < modules.index("pam_unix.so")
+    ), modules
+    history = password[modules.index("pam_pwhistory.so")]
+    assert {"remember=24", "enforce_for_root", "use_authtok"} <= set(history), history
+    assert {"use_authtok", "yescrypt"} <= set(password[modules.index("pam_unix.so")])
+    for stack in ("common-auth", "common-password", "common-account", "common-session"):
+        assert "nullok" not in read(host, f"grep -v '^#' /etc/pam.d/{stack}"), stack
+    su = read(host, "grep -E '^auth' /etc/pam.d/su").splitlines()
+    assert "pam_rootok.so" in su[0] and su[1].split() == [
+        "auth",
+        "required",
+        "pam_wheel.so",
+        "use_uid",
+        "group=sugroup",
+    ]
+    assert read(host, "getent group sugroup").strip().endswith(":"), "sugroup must stay empty"
+    assert "pam_tmpdir.so" in read(host, "grep -v '^#' /etc/pam.d/common-session")
+    # A real SSH session of the admin: a private TMPDIR, no TMOUT (not interactive), sudo still works.
+    admin = host.ssh(
+        harness.ADMIN, 'echo "$TMPDIR ${TMOUT:-none}"; sudo -n true && echo sudo-ok', check=False
+    )
+    assert admin.stdout.split() == ["/tmp/user/1000", "none", "sudo-ok"], admin.stdout + admin.stderr
+    host_command(host, f"userdel -r {TEST_USER} 2>/dev/null; useradd -m -s /bin/bash {TEST_USER}")
+    try:
+        for password_ in (STRONG, "Vx7#pQw9-Mn3kLr", STRONG):
+            proc = host_command(host, f"echo {shlex.quote(f'{TEST_USER}:{password_}')} | chpasswd")
+        assert proc.returncode != 0, "pam_pwhistory let an old password back in"
+        assert "already" in (proc.stdout + proc.stderr).lower(), proc.stdout + proc.stderr
+    finally:
+        host_command(host, f"userdel -r {TEST_USER}")
+
+
+@pytest.mark.parametrize("role", HARDENED)
+def test_shells_homes_and_account_files(linux_cycle: LinuxCycle, role: str) -> None:
+    host = linux_cycle.hosts[role]
+    interactive = host_command(
+        host, "env -i HOME=/root TERM=dumb bash -lic 'declare -p TMOUT' </dev/null"
+    ).stdout
+    assert 'declare -rx TMOUT="900"' in interactive, interactive
+    assert read(host, "bash -lc 'echo ${TMOUT:-none}' </dev/null").strip() == "none"
+    assert "nologin" not in read(host, "cat /etc/shells")
+    assert "ENCRYPT_METHOD SHA512" in read(host, "grep ^ENCRYPT_METHOD /etc/login.defs")
+    assert read(host, "grep ^INACTIVE= /etc/default/useradd").strip() == "INACTIVE=45"
+    pwquality = read(host, "cat /etc/security/pwquality.conf")
+    assert all(f"{k} = {v}" in pwquality for k, v in (("difok", 2), ("maxrepeat", 3), ("maxsequence", 3))), (
+        pwquality
+    )
+    faillock = read(host, "grep -v '^#' /etc/security/faillock.conf")
+    # root_unlock_time defaults to unlock_time (900, WL-ACC-03): long enough, so not written.
+    assert "even_deny_root" in faillock, faillock
+    # dirty/accounts.sh broke these; harden repaired them without touching the rest.
+    assert read(host, "getent passwd legacysvc | cut -d: -f2").strip() == "x"
+    assert read(host, "passwd -S svcpass").split()[1] == "L"
+    assert read(host, "getent group shadow").strip().endswith(":")
+    assert read(host, "stat -c %a /home/kiosk /home/kiosk/.profile").split() == ["750", "644"]
+    assert read(
+        host, "ls -A /home/kiosk | grep rhosts; stat -c %a /home/kiosk/.rhosts.disabled-by-carehard"
+    ).split() == [
+        ".rhosts.disabled-by-carehard",
+        "600",
+    ]
+    for bashrc in ("/root/.bashrc", "/home/kiosk/.bashrc"):
+        assert "# disabled by carehard (umask weaker than 027" in read(host, f"tail -n 1 {bashrc}"), bashrc
+    assert read(host, "stat -c %a /home/admin").strip() in ("700", "750")
+
+
+def test_audit_only_account_evidence_names_what_is_wrong(linux_cycle: LinuxCycle) -> None:
+    for role in HARDENED:
+        ids = ("WL-ACC-20", "WL-ACC-21", "WL-ACC-22", "WL-ACC-28", "WL-ACC-30", "WL-ACC-35")
+        found = {control: linux_cycle.evidence("audit2", role, control) for control in ids}
+        assert "kiosk: last password change 2099-01-01" in found["WL-ACC-20"]
+        assert "account legacy0 has GID 0" in found["WL-ACC-21"]
+        assert "/opt/legacy/bin (in root's PATH) is owned by kiosk" in found["WL-ACC-22"]
+        assert "legacysvc: primary group GID 4242" in found["WL-ACC-28"]
+        assert "UID 0: root, legacy0" in found["WL-ACC-30"]
+        sudoers = found["WL-ACC-35"]
+        assert "/etc/sudoers.d/00-legacy:2: negation !/usr/bin/systemctl poweroff" in sudoers, sudoers
+        assert "/etc/sudoers.d/00-legacy:2: /usr/bin/systemctl without arguments" in sudoers, sudoers
