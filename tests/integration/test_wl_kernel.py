@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integration.linux_cycle import LinuxCycle, host_command
+from tests.integration.linux_cycle import LinuxCycle, host_command, inventory_vars
 
 pytestmark = pytest.mark.integration
 
@@ -27,10 +27,20 @@ CAREHARD_FILES = (
 )
 
 
+def applies(control: dict[str, Any]) -> bool:
+    """An item's `applies` premise, "{{ [not (]workstation_linux_<switch> | bool[)] }}", resolved with the
+    values of the test inventory (the role's defaults where it sets none)."""
+    premise = re.search(r"(not \()?(workstation_linux_\w+)", str(control.get("applies", "")))
+    if not premise:
+        return True
+    value = bool({**DEFAULTS, **inventory_vars()}[premise.group(2)])
+    return not value if premise.group(1) else value
+
+
 def settings() -> list[dict[str, Any]]:
-    """Every key of the WL-SYS-* controls, with its wanted value (templated ones resolved here)."""
+    """Every key of the WL-SYS-* controls that apply, with its wanted value (templated ones resolved here)."""
     out = []
-    for control in DEFAULTS["workstation_linux_sysctl_controls"]:
+    for control in filter(applies, DEFAULTS["workstation_linux_sysctl_controls"]):
         for s in control["settings"]:
             value = str(s["value"])
             if "workstation_linux_sysrq" in value:
@@ -110,13 +120,15 @@ def test_network_parameters_are_live_in_the_hosts_namespace(linux_cycle: LinuxCy
             problems.append(f"{s['key']} live {live!r}, wanted {s['value']}")
     assert not problems, f"{role}:\n" + "\n".join(problems)
     assert host_command(host, "sysctl -n net.ipv4.tcp_syncookies").stdout.strip() == "1"
+    # dirty/kernel.sh turned forwarding on live: WL-SYS-17 turned it off again.
+    assert host_command(host, "sysctl -n net.ipv4.ip_forward").stdout.strip() == "0"
 
 
 @pytest.mark.parametrize("role", HARDENED)
 def test_modules_are_refused_by_modprobe(linux_cycle: LinuxCycle, role: str) -> None:
     host = linux_cycle.hosts[role]
     problems = []
-    for control in DEFAULTS["workstation_linux_module_controls"]:
+    for control in filter(applies, DEFAULTS["workstation_linux_module_controls"]):
         path = (
             DEFAULTS["workstation_linux_modprobe_cramfs_file"]
             if control["id"] == "WL-MOD-01"
@@ -131,3 +143,24 @@ def test_modules_are_refused_by_modprobe(linux_cycle: LinuxCycle, role: str) -> 
             if "install /bin/false" not in dry_run:
                 problems.append(f"modprobe -n -v {module}: {dry_run.strip()!r}")
     assert not problems, f"{role}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", HARDENED)
+def test_controls_that_do_not_apply_wrote_nothing(linux_cycle: LinuxCycle, role: str) -> None:
+    """WL-SYS-23 (IPv6 off) is not switched on in the test inventory: IPv6 stays on, nothing persisted."""
+    host = linux_cycle.hosts[role]
+    persisted = host_command(host, "cat " + " ".join(CAREHARD_FILES) + " 2>/dev/null; true").stdout
+    assert "disable_ipv6" not in persisted
+
+
+@pytest.mark.parametrize("role", HARDENED)
+def test_var_tmp_fstab_entry_gets_the_options_and_keeps_the_rest(linux_cycle: LinuxCycle, role: str) -> None:
+    """dirty/kernel.sh wrote `tmpfs /var/tmp tmpfs rw,nosuid,mode=1777 0 0`; harden adds nodev, noexec."""
+    fstab = host_command(linux_cycle.hosts[role], "cat /etc/fstab").stdout
+    entries = [line.split() for line in fstab.splitlines() if line.split()[1:2] == ["/var/tmp"]]
+    assert len(entries) == 1, fstab
+    src, _, fstype, options, dump, passno = entries[0]
+    assert (src, fstype, dump, passno) == ("tmpfs", "tmpfs", "0", "0")
+    assert {"nodev", "nosuid", "noexec", "mode=1777", "rw"} <= set(options.split(",")), options
+    # /home is not a separate mount there: carehard added no entry for it.
+    assert not [line for line in fstab.splitlines() if line.split()[1:2] == ["/home"]]
