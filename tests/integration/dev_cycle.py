@@ -40,7 +40,9 @@ def main() -> int:
             extra = ["--yes"] if command == "harden" else []
             out = work / step
             selection = ["--level", args.level, "--only", args.only]
-            proc = carehard(command, *extra, *selection, "-i", inventory, "--output", out)
+            # A state directory of its own: another dev cycle's harden holds the default one's lock.
+            env = {"CAREHARD_STATE_DIR": str(work / "state")}
+            proc = carehard(command, *extra, *selection, "-i", inventory, "--output", out, env=env)
             if not (out / "report.json").exists():
                 print(f"{step}: no report (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr}")
                 return 1
