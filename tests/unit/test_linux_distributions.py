@@ -2,7 +2,7 @@
 
 Ubuntu and the RHEL family cannot be booted as test hosts here: one real `ansible-playbook` run
 loads the role's tasks/values.yml for each distribution (its facts given, nothing gathered) and
-writes every family value it ends up with, templated; the tests check what each distribution
+writes every family value it ends up with (those that are data); the tests check what each distribution
 must get (package names, tools, paths the controls use).
 """
 
@@ -59,11 +59,16 @@ PLAY = """
 
 
 def family_value_names() -> list[str]:
+    """The values of the family and distribution files that are data, not templates computed from
+    what the run reads (those need a host)."""
     names: set[str] = set()
+    templated: set[str] = set()
     for path in VARS.glob("*.yml"):
         if path.name != "main.yml":
-            names |= set(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    return sorted(names)
+            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            names |= set(values)
+            templated |= {name for name, value in values.items() if "{{" in json.dumps(value)}
+    return sorted(names - templated)
 
 
 def values_of_every_distribution(tmp: str) -> dict[str, dict[str, Any]]:
@@ -123,6 +128,19 @@ def test_debian_family_uses_apt_and_pam_auth_update(
     assert v["workstation_linux__logging_auditd_package"] == "auditd"
     assert v["workstation_linux__firewall_kind"] == "ufw"
     assert v["workstation_linux__accounts_admin_groups"] == ["sudo"]
+    # issue 19's areas: AIDE with Debian's daily timer, AppArmor, GRUB drop-ins, cron, libpam-tmpdir
+    assert v["workstation_linux__integrity_aide_packages"] == ["aide", "aide-common"]
+    assert v["workstation_linux__integrity_aide_timer"] == "dailyaidecheck.timer"
+    assert v["workstation_linux__integrity_apparmor_packages"] == ["apparmor", "apparmor-utils"]
+    assert v["workstation_linux__integrity_grub_mkconfig"] == "/usr/sbin/update-grub"
+    assert v["workstation_linux__integrity_grub_dropin_dir"] == "/etc/default/grub.d"
+    assert v["workstation_linux__audit_mac_paths"] == ["/etc/apparmor/", "/etc/apparmor.d/"]
+    assert (v["workstation_linux__cron_package"], v["workstation_linux__cron_service"]) == ("cron", "cron")
+    assert v["workstation_linux__accounts_tmpdir_packages"] == ["libpam-tmpdir"]
+    assert v["workstation_linux__svc_chrony_user"] == "_chrony"
+    distribution = DISTRIBUTIONS[distribution]["distribution"]
+    gdm = {"Debian": "/etc/gdm3/daemon.conf", "Ubuntu": "/etc/gdm3/custom.conf"}[distribution]
+    assert v["workstation_linux__gdm_confs"][distribution] == gdm
 
 
 @pytest.mark.parametrize("distribution", RHEL_FAMILY)
@@ -137,6 +155,20 @@ def test_rhel_family_uses_dnf_and_authselect(values: dict[str, dict[str, Any]], 
     assert v["workstation_linux__svc_chrony_service"] == "chronyd"
     assert v["workstation_linux__svc_timesyncd_package"] == ""
     assert v["workstation_linux__accounts_admin_groups"] == ["wheel"]
+    # issue 19's areas: AIDE with a timer of carehard's, SELinux instead of AppArmor (the AppArmor and
+    # GRUB drop-in controls not applicable), grub2, cronie, no libpam-tmpdir
+    assert v["workstation_linux__integrity_aide_packages"] == ["aide"]
+    assert v["workstation_linux__integrity_aide_timer"] == "carehard-aide-check.timer"
+    assert v["workstation_linux__integrity_apparmor_packages"] == []
+    assert v["workstation_linux__integrity_grub_dropin_dir"] == ""
+    assert v["workstation_linux__integrity_grub_cfgs"] == ["/boot/grub2/grub.cfg"]
+    assert v["workstation_linux__integrity_grub_user_cfg"] == "/boot/grub2/user.cfg"
+    assert v["workstation_linux__audit_mac_paths"] == ["/etc/selinux/", "/usr/share/selinux/"]
+    assert (v["workstation_linux__cron_package"], v["workstation_linux__cron_service"]) == ("cronie", "crond")
+    assert v["workstation_linux__accounts_tmpdir_packages"] == []
+    assert "authselect enable-feature with-pwhistory" in v["workstation_linux__accounts_pwhistory_fix"]
+    assert v["workstation_linux__svc_chrony_user"] == "chrony"
+    assert v["workstation_linux__gdm_confs"]["RedHat"] == "/etc/gdm/custom.conf"
 
 
 def test_an_unknown_family_gets_the_not_applicable_values(values: dict[str, dict[str, Any]]) -> None:
@@ -145,3 +177,5 @@ def test_an_unknown_family_gets_the_not_applicable_values(values: dict[str, dict
     assert v["workstation_linux__accounts_pam_tool"] == ""
     assert v["workstation_linux__logging_auditd_package"] == ""
     assert v["workstation_linux__firewall_kind"] == ""
+    assert v["workstation_linux__integrity_aide_packages"] == []
+    assert v["workstation_linux__integrity_apparmor_packages"] == []
