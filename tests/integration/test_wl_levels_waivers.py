@@ -6,15 +6,21 @@ import pytest
 
 from carehard.catalog import load_catalog
 from carehard.engine.selection import AUDIT_FAMILIES
-from tests.integration.linux_cycle import ACTIVE_WAIVER, EXPIRED_WAIVER, LinuxCycle
+from tests.integration.linux_cycle import ACTIVE_WAIVER, EXPIRED_WAIVER, LEVEL_SAMPLE, LinuxCycle
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_level_selects_the_controls_of_that_level_and_below(linux_cycle: LinuxCycle, level: int) -> None:
+    """Levels 1 and 2 are read on runs that skip all their controls but LEVEL_SAMPLE's (one or two of
+    each level); level 3 on the whole audit."""
     step = {1: "level1", 2: "level2", 3: "audit1"}[level]
-    selected = [c for c in load_catalog().all() if c.family in AUDIT_FAMILIES and c.level <= level]
+    sample = set(LEVEL_SAMPLE) if level < 3 else {c.id for c in load_catalog().all()}
+    assert {load_catalog()[cid].level for cid in LEVEL_SAMPLE} == {1, 2, 3}
+    selected = [
+        c for c in load_catalog().all() if c.family in AUDIT_FAMILIES and c.level <= level and c.id in sample
+    ]
     report = linux_cycle.steps[step].report
     assert {c["id"] for c in report["controls"]} == {c.id for c in selected}
     host = next(h for h in report["hosts"] if h["name"] == linux_cycle.name("deb12"))
