@@ -62,11 +62,12 @@ def test_no_log_file_is_readable_by_other_users(linux_cycle: LinuxCycle, role: s
     find = "find /var/log -xdev -type f -perm -o+r -printf '%m %p\\n'"
     out = host_command(linux_cycle.hosts[role], find).stdout
     login_records = ("lastlog", "wtmp", "btmp", "README")
-    # apt's history log: apt sets it back to 0644 at each run (workstation_linux_log_file_modes)
+    # apt's history and planner logs: apt writes them at 0644 at each run (workstation_linux_log_file_modes)
+    apt_logs = ("/var/log/apt/history.log", "/var/log/apt/eipp.log.xz")
     open_files = [
         line
         for line in out.splitlines()
-        if not line.split("/")[-1].startswith(login_records) and "/var/log/apt/history.log" not in line
+        if not line.split("/")[-1].startswith(login_records) and not any(log in line for log in apt_logs)
     ]
     assert not open_files, f"{role}: log files readable by others:\n" + "\n".join(open_files)
 
