@@ -146,3 +146,10 @@ def audit_alone(
 def host_command(host: harness.TestHost, command: str) -> subprocess.CompletedProcess[str]:
     """Read the real state of a host (as root through the admin account)."""
     return host.sudo(command, check=False)
+
+
+def read_on(cycle: LinuxCycle, role: str, command: str) -> str:
+    """The output of a command read on a cycle host as root, which must succeed."""
+    proc = host_command(cycle.hosts[role], command)
+    assert proc.returncode == 0, f"{role}: {command}: {proc.stdout}{proc.stderr}"
+    return proc.stdout

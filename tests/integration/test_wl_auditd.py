@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.linux_cycle import LinuxCycle, host_command
+from tests.integration.linux_cycle import LinuxCycle, read_on
 
 pytestmark = pytest.mark.integration
 
@@ -59,28 +59,22 @@ RULES = {
 }
 
 
-def read(cycle: LinuxCycle, role: str, command: str) -> str:
-    proc = host_command(cycle.hosts[role], command)
-    assert proc.returncode == 0, f"{role}: {command}: {proc.stdout}{proc.stderr}"
-    return proc.stdout
-
-
 @pytest.mark.parametrize("role", HARDENED)
 def test_audit_rules_are_persisted_and_merged(linux_cycle: LinuxCycle, role: str) -> None:
-    merged = read(linux_cycle, role, "cat /etc/audit/audit.rules").splitlines()
+    merged = read_on(linux_cycle, role, "cat /etc/audit/audit.rules").splitlines()
     for name, lines in RULES.items():
-        content = read(linux_cycle, role, f"cat /etc/audit/rules.d/{name}").splitlines()
+        content = read_on(linux_cycle, role, f"cat /etc/audit/rules.d/{name}").splitlines()
         assert not [line for line in lines if line not in content], f"{role}: {name} lacks rules"
         assert not [line for line in lines if line not in merged], f"{role}: audit.rules lacks {name}'s rules"
     # -e 2 is last: once auditd loads audit.rules, no rule changes until the next boot.
     assert [line for line in merged if line.strip()][-1] == "-e 2"
-    assert "No change" in read(linux_cycle, role, "augenrules --check")
+    assert "No change" in read_on(linux_cycle, role, "augenrules --check")
 
 
 @pytest.mark.parametrize("role", HARDENED)
 def test_auditd_conf_keeps_logs_and_never_halts(linux_cycle: LinuxCycle, role: str) -> None:
     conf = {}
-    for line in read(linux_cycle, role, "cat /etc/audit/auditd.conf").splitlines():
+    for line in read_on(linux_cycle, role, "cat /etc/audit/auditd.conf").splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#"):
             conf[key.strip()] = value.strip()
@@ -96,7 +90,7 @@ def test_auditd_conf_keeps_logs_and_never_halts(linux_cycle: LinuxCycle, role: s
 @pytest.mark.parametrize("role", HARDENED)
 def test_audit_logs_configuration_and_tools_are_protected(linux_cycle: LinuxCycle, role: str) -> None:
     def mode_owner(path: str) -> tuple[int, str]:
-        mode, owner = read(linux_cycle, role, f"stat -L -c '%a %U:%G' {path}").split()
+        mode, owner = read_on(linux_cycle, role, f"stat -L -c '%a %U:%G' {path}").split()
         return int(mode, 8), owner
 
     mode, owner = mode_owner("/var/log/audit")
@@ -104,7 +98,7 @@ def test_audit_logs_configuration_and_tools_are_protected(linux_cycle: LinuxCycl
     mode, owner = mode_owner("/var/log/audit/audit.log")
     assert mode & 0o137 == 0 and owner in ("root:root", "root:adm"), (role, oct(mode), owner)
     find_conf = r"find /etc/audit -type f \( -name '*.conf' -o -name '*.rules' \)"
-    configuration = read(linux_cycle, role, find_conf)
+    configuration = read_on(linux_cycle, role, find_conf)
     for conf in configuration.split():
         mode, owner = mode_owner(conf)
         assert mode & 0o137 == 0 and owner == "root:root", (role, conf, oct(mode), owner)
@@ -116,7 +110,7 @@ def test_audit_logs_configuration_and_tools_are_protected(linux_cycle: LinuxCycl
 @pytest.mark.parametrize("role", HARDENED)
 def test_sshd_forwarding_sessions_and_pam(linux_cycle: LinuxCycle, role: str) -> None:
     effective = dict(
-        line.split(" ", 1) for line in read(linux_cycle, role, "sshd -T").splitlines() if " " in line
+        line.split(" ", 1) for line in read_on(linux_cycle, role, "sshd -T").splitlines() if " " in line
     )
     assert effective["disableforwarding"] == "yes"
     assert effective["gssapiauthentication"] == "no"
@@ -124,4 +118,4 @@ def test_sshd_forwarding_sessions_and_pam(linux_cycle: LinuxCycle, role: str) ->
     assert effective["maxstartups"] == "10:30:60"
     assert effective["usepam"] == "yes"
     # The admin still logs in with a key over a fresh connection (the cycle itself used it).
-    assert read(linux_cycle, role, "id -un").strip()
+    assert read_on(linux_cycle, role, "id -un").strip()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.linux_cycle import LinuxCycle, host_command
+from tests.integration.linux_cycle import LinuxCycle, host_command, read_on
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -39,24 +39,18 @@ RULES = {
 }
 
 
-def read(cycle: LinuxCycle, role: str, command: str) -> str:
-    proc = host_command(cycle.hosts[role], command)
-    assert proc.returncode == 0, f"{role}: {command}: {proc.stdout}{proc.stderr}"
-    return proc.stdout
-
-
 @pytest.mark.parametrize("role", HARDENED)
 def test_audit_rules_are_persisted(linux_cycle: LinuxCycle, role: str) -> None:
     for name, lines in RULES.items():
-        content = read(linux_cycle, role, f"cat /etc/audit/rules.d/{name}").splitlines()
+        content = read_on(linux_cycle, role, f"cat /etc/audit/rules.d/{name}").splitlines()
         missing = [line for line in lines if line not in content]
         assert not missing, f"{role}: {name} lacks {missing}"
-        assert read(linux_cycle, role, f"stat -c %a /etc/audit/rules.d/{name}").strip() == "640"
+        assert read_on(linux_cycle, role, f"stat -c %a /etc/audit/rules.d/{name}").strip() == "640"
 
 
 @pytest.mark.parametrize("role", HARDENED)
 def test_auditd_is_enabled_but_not_started_in_a_container(linux_cycle: LinuxCycle, role: str) -> None:
-    assert read(linux_cycle, role, "systemctl is-enabled auditd").strip() == "enabled"
+    assert read_on(linux_cycle, role, "systemctl is-enabled auditd").strip() == "enabled"
     active = host_command(linux_cycle.hosts[role], "systemctl is-active auditd").stdout.strip()
     assert active != "active", f"{role}: auditd runs in a container ({active})"
     evidence = linux_cycle.evidence("harden2", role, "WL-LOG-01")
@@ -65,20 +59,20 @@ def test_auditd_is_enabled_but_not_started_in_a_container(linux_cycle: LinuxCycl
 
 @pytest.mark.parametrize("role", HARDENED)
 def test_journal_is_persistent(linux_cycle: LinuxCycle, role: str) -> None:
-    dropin = read(linux_cycle, role, "cat /etc/systemd/journald.conf.d/60-carehard.conf")
+    dropin = read_on(linux_cycle, role, "cat /etc/systemd/journald.conf.d/60-carehard.conf")
     assert "Storage=persistent" in dropin.splitlines()
-    effective = read(linux_cycle, role, "systemd-analyze cat-config systemd/journald.conf")
+    effective = read_on(linux_cycle, role, "systemd-analyze cat-config systemd/journald.conf")
     storage = [line for line in effective.splitlines() if line.startswith("Storage=")]
     assert storage[-1] == "Storage=persistent", storage
-    assert read(linux_cycle, role, "test -d /var/log/journal && echo yes").strip() == "yes"
+    assert read_on(linux_cycle, role, "test -d /var/log/journal && echo yes").strip() == "yes"
 
 
 @pytest.mark.parametrize("role", HARDENED)
 def test_core_dumps_are_disabled(linux_cycle: LinuxCycle, role: str) -> None:
-    limits = read(linux_cycle, role, "cat /etc/security/limits.d/99-carehard-coredump.conf").split("\n")
+    limits = read_on(linux_cycle, role, "cat /etc/security/limits.d/99-carehard-coredump.conf").split("\n")
     fields = [line.split() for line in limits if line and not line.startswith("#")]
     assert ["*", "hard", "core", "0"] in fields and ["root", "hard", "core", "0"] in fields
-    coredump = read(linux_cycle, role, "systemd-analyze cat-config systemd/coredump.conf").splitlines()
+    coredump = read_on(linux_cycle, role, "systemd-analyze cat-config systemd/coredump.conf").splitlines()
     assert [line for line in coredump if line.startswith("Storage=")][-1] == "Storage=none"
     assert [line for line in coredump if line.startswith("ProcessSizeMax=")][-1] == "ProcessSizeMax=0"
 
@@ -87,7 +81,7 @@ def test_core_dumps_are_disabled(linux_cycle: LinuxCycle, role: str) -> None:
 def test_ufw_denies_inbound_and_lets_ssh_in_from_the_admin_network_only(
     linux_cycle: LinuxCycle, role: str
 ) -> None:
-    status = read(linux_cycle, role, "ufw status verbose")
+    status = read_on(linux_cycle, role, "ufw status verbose")
     assert "Status: active" in status
     assert "Default: deny (incoming)" in status
     ssh_rules = [line for line in status.splitlines() if line.startswith("22")]
@@ -96,8 +90,8 @@ def test_ufw_denies_inbound_and_lets_ssh_in_from_the_admin_network_only(
         assert "ALLOW IN" in line and ADMIN_NETWORK in line, (
             f"{role}: SSH let in beyond {ADMIN_NETWORK}: {line}"
         )
-    assert "ufw allow 22/tcp" not in read(linux_cycle, role, "ufw show added")
-    assert read(linux_cycle, role, "systemctl is-enabled ufw").strip() == "enabled"
+    assert "ufw allow 22/tcp" not in read_on(linux_cycle, role, "ufw show added")
+    assert read_on(linux_cycle, role, "systemctl is-enabled ufw").strip() == "enabled"
 
 
 @pytest.mark.parametrize("role", HARDENED)
@@ -105,7 +99,7 @@ def test_firewall_really_blocks_other_ports(
     linux_cycle: LinuxCycle, fleet: dict[str, harness.TestHost], role: str
 ) -> None:
     host, spare = linux_cycle.hosts[role], fleet["spare"]
-    started = read(
+    started = read_on(
         linux_cycle,
         role,
         "cd /tmp && setsid nohup python3 -m http.server 8080 >/dev/null 2>&1 </dev/null & echo $!",
