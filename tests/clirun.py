@@ -13,9 +13,15 @@ CAREHARD = [sys.executable, "-m", "carehard"]
 
 
 def carehard(
-    *args: str | Path, env: dict[str, str] | None = None, timeout: int = 2400, cwd: Path | None = None
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    timeout: int = 2400,
+    cwd: Path | None = None,
+    base_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+    """base_env replaces this process's environment (a run started from a thread other than the
+    tests' must not see what a test sets meanwhile)."""
+    full_env = {**(os.environ if base_env is None else base_env), "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [*CAREHARD, *map(str, args)],
         capture_output=True,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.linux_cycle import LinuxCycle, run_linux_cycle
+from tests.integration.linux_cycle import BackgroundCycle, LinuxCycle
 from tests.testhosts import harness
 
 PREFIX = os.environ.get("CAREHARD_TEST_PREFIX", "cht-")
@@ -22,8 +22,7 @@ BASE = int(os.environ.get("CAREHARD_TEST_NET_BASE", "2"))
 # role -> (offset of the address from BASE, Debian release); one boot per session.
 FLEET = {
     "deb12": (0, "bookworm"),  # fresh Debian 12: the audit -> harden -> audit -> harden cycle
-    "deb13": (1, "trixie"),  # fresh Debian 13: the same cycle, in the same runs
-    "waived": (2, "bookworm"),  # Debian 12 with waivers (active and expired) in the inventory
+    "deb13": (1, "trixie"),  # fresh Debian 13: the same cycle, in the same runs; waivers in its inventory
     "spare": (3, "bookworm"),  # untouched: doctor and read-only checks
     "gone": (4, "bookworm"),  # booted, then shut down: an unreachable host
     "bastion": (5, "bookworm"),  # the jump host vendors come through
@@ -43,6 +42,30 @@ BIND_RO = {
 }
 
 
+CYCLE_ROLES = ("deb12", "deb13")
+_CYCLE_WANTED = pytest.StashKey[bool]()
+_CYCLE = pytest.StashKey[BackgroundCycle]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests that read the Linux cycle run last: the cycle runs in the background from the moment
+    the fleet is up, while every other test (unit tests included) runs."""
+    readers = [item for item in items if "linux_cycle" in getattr(item, "fixturenames", ())]
+    if readers:
+        others = [item for item in items if "linux_cycle" not in getattr(item, "fixturenames", ())]
+        items[:] = others + readers
+        config.stash[_CYCLE_WANTED] = True
+
+
+def cycle_of(
+    config: pytest.Config, fleet: dict[str, harness.TestHost], factory: pytest.TempPathFactory
+) -> BackgroundCycle:
+    if _CYCLE not in config.stash:
+        hosts = {role: fleet[role] for role in CYCLE_ROLES}
+        config.stash[_CYCLE] = BackgroundCycle(hosts, factory.mktemp("linux-cycle"))
+    return config.stash[_CYCLE]
+
+
 def name_of(role: str) -> str:
     return f"{PREFIX}{role}"
 
@@ -57,8 +80,11 @@ def require_test_hosts() -> None:
 
 
 @pytest.fixture(scope="session")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harness.TestHost]]:
-    """The test hosts, keyed by role (see FLEET)."""
+def fleet(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, harness.TestHost]]:
+    """The test hosts, keyed by role (see FLEET); the Linux cycle starts on them at once if a test
+    of the session reads it."""
     require_test_hosts()
     harness.build_images()
     lab = harness.Lab(tmp_path_factory.mktemp("lab"))  # a new key and known_hosts every session
@@ -69,6 +95,8 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, harnes
     harness.boot(hosts.values())
     try:
         hosts["gone"].down()
+        if request.config.stash.get(_CYCLE_WANTED, False):
+            cycle_of(request.config, hosts, tmp_path_factory)
         yield hosts
     finally:
         harness.shutdown(hosts.values())
@@ -84,8 +112,11 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def linux_cycle(
-    fleet: dict[str, harness.TestHost], state_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    fleet: dict[str, harness.TestHost],
+    state_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> LinuxCycle:
-    """audit -> harden -> audit -> harden at level 3 on deb12, deb13 and waived, in the same runs."""
-    hosts = {role: fleet[role] for role in ("deb12", "deb13", "waived")}
-    return run_linux_cycle(hosts, tmp_path_factory.mktemp("linux-cycle"))
+    """audit -> harden -> audit -> harden at level 3 on deb12 and deb13, in the same runs (started
+    with the fleet; this waits for its end)."""
+    return cycle_of(request.config, fleet, tmp_path_factory).result()

@@ -1,12 +1,13 @@
 """The Linux cycle on hosts of its own, for some controls only: the loop of a control's author.
 
-    python -m tests.integration.dev_cycle --only WL-INT-01,WL-MAC-01 [--suites bookworm,trixie]
+    python -m tests.integration.dev_cycle [--only WL-INT-01,WL-MAC-01] [--suites bookworm,trixie] [--keep]
 
 Boots one fresh host per Debian release (on a bridge and /24 of their own, like own_hosts), runs
 the dirty/ scripts, then audit, harden, audit, harden at level 3 with `--only`, and prints each
 control's status at each step with the evidence of the last audit. It flags what the session's
 test_wl_controls would refuse: a control that does not go fail -> fixed -> pass (dirty/ and
-expect/ say otherwise) and a second harden that changes anything. Not part of the suite.
+expect/ say otherwise) and a second harden that changes anything. With --keep, the hosts stay up
+(to be looked at) until the file it names is removed. Not part of the suite.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,10 @@ STEPS = (("audit1", "audit"), ("harden1", "harden"), ("audit2", "audit"), ("hard
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", required=True, help="comma-separated control IDs")
+    parser.add_argument("--only", default="", help="comma-separated control IDs (default: all)")
     parser.add_argument("--suites", default="bookworm,trixie")
     parser.add_argument("--level", default="3")
+    parser.add_argument("--keep", action="store_true", help="leave the hosts up until a file is removed")
     args = parser.parse_args()
     suites = tuple(args.suites.split(","))
     work = Path(tempfile.mkdtemp(prefix="carehard-dev-cycle-"))
@@ -39,7 +42,7 @@ def main() -> int:
         for step, command in STEPS:
             extra = ["--yes"] if command == "harden" else []
             out = work / step
-            selection = ["--level", args.level, "--only", args.only]
+            selection = ["--level", args.level, *(["--only", args.only] if args.only else [])]
             # A state directory of its own: another dev cycle's harden holds the default one's lock.
             env = {"CAREHARD_STATE_DIR": str(work / "state")}
             proc = carehard(command, *extra, *selection, "-i", inventory, "--output", out, env=env)
@@ -62,6 +65,12 @@ def main() -> int:
                 print(f"    audit1: {str(rows['audit1'][control].get('evidence'))[:400]}")
                 print(f"    audit2: {str(rows['audit2'].get(control, {}).get('evidence'))[:400]}")
         print(f"\nreports and inventory: {work}")
+        if args.keep:
+            hold = work / "keep"
+            hold.touch()
+            print(f"hosts up until you remove {hold}", flush=True)
+            while hold.exists():
+                time.sleep(5)
     return 1 if problems else 0
 
 

@@ -1,5 +1,9 @@
 """The Linux audit/harden cycle every workstation_linux test reads, run once per session.
 
+The cycle starts in the background as soon as the session's fleet is up (BackgroundCycle), with a
+state directory of its own (carehard's run lock would refuse the other tests' runs meanwhile), and
+the tests that read it run last (conftest.py).
+
 Before the first audit, every script in dirty/ runs as root on the cycle hosts: it makes the
 controls a fresh Debian already meets fail (a telnet server, a second UID 0...), so that each
 control is seen failing, then fixed, then passing. Each file in inventory_vars/ adds group
@@ -8,7 +12,9 @@ variables to the cycle's inventory (admin networks, offline apt...).
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +34,8 @@ ACTIVE_WAIVER = {"id": "WL-SSH-04", "reason": "vendor viewer needs X11 (ticket 4
 EXPIRED_WAIVER = {"id": "WL-SSH-05", "reason": "old scanner client", "expiry": "2020-01-31"}
 # Controls of each level the level runs keep (all others of their level skipped): the level test
 # reads which of them `--level 1` and `--level 2` select, without auditing the whole baseline twice.
+# The cycle host whose inventory holds both waivers (the other shows the same controls unwaived).
+WAIVED = "deb13"
 LEVEL_SAMPLE = ("WL-SSH-01", "WL-ACC-04", "WL-SYS-20", "WL-MOD-07", "WL-LOG-04", "WL-BOOT-06")
 
 
@@ -43,6 +51,7 @@ class Step:
 class LinuxCycle:
     hosts: dict[str, harness.TestHost]
     inventory: Path
+    state_dir: Path  # the cycle's runs and history
     steps: dict[str, Step] = field(default_factory=dict)
     etc: dict[str, dict[str, str]] = field(default_factory=dict)  # moment -> role -> /etc digest
 
@@ -91,7 +100,7 @@ def parallel(hosts: dict[str, harness.TestHost], action: Callable[[harness.TestH
 
 
 def run_linux_cycle(hosts: dict[str, harness.TestHost], work: Path) -> LinuxCycle:
-    waived = hosts["waived"].name
+    waived = hosts[WAIVED].name
     inventory = harness.write_inventory(
         work / "hosts.yml",
         hosts.values(),
@@ -105,11 +114,12 @@ def run_linux_cycle(hosts: dict[str, harness.TestHost], work: Path) -> LinuxCycl
         },
         **inventory_vars(),
     )
-    cycle = LinuxCycle(hosts, inventory)
+    cycle = LinuxCycle(hosts, inventory, work / "state")
+    environment = {**os.environ, "CAREHARD_STATE_DIR": str(cycle.state_dir)}
 
     def step(name: str, *args: str) -> None:
         out = work / name
-        proc = carehard(*args, "-i", str(inventory), "--output", str(out))
+        proc = carehard(*args, "-i", str(inventory), "--output", str(out), base_env=environment)
         if not (out / "report.json").exists():
             raise AssertionError(f"{name}: no report (exit {proc.returncode})\n{proc.stdout}\n{proc.stderr}")
         cycle.steps[name] = Step(proc.returncode, proc.stdout, proc.stderr, load_report(out))
@@ -130,6 +140,29 @@ def run_linux_cycle(hosts: dict[str, harness.TestHost], work: Path) -> LinuxCycl
     step("harden2", "harden", "--yes", "--level", "3")
     digest("after_harden2")
     return cycle
+
+
+class BackgroundCycle:
+    """run_linux_cycle in a thread of its own; result() waits for it (and raises what it raised)."""
+
+    def __init__(self, hosts: dict[str, harness.TestHost], work: Path) -> None:
+        self._cycle: LinuxCycle | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(hosts, work), name="linux-cycle", daemon=True)
+        self._thread.start()
+
+    def _run(self, hosts: dict[str, harness.TestHost], work: Path) -> None:
+        try:
+            self._cycle = run_linux_cycle(hosts, work)
+        except BaseException as error:  # handed to the tests that read the cycle
+            self._error = error
+
+    def result(self) -> LinuxCycle:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._cycle is not None
+        return self._cycle
 
 
 def audit_alone(

@@ -6,7 +6,8 @@ into project/ (the working directory, so the project's ansible.cfg is read), the
 script AWX writes in inventory/hosts from the hosts and groups it imported (`ansible-inventory
 --list --export` of the inventory source), its meta extra vars, ANSIBLE_ROLES_PATH and
 ANSIBLE_COLLECTIONS_PATH built as AWX builds them (its requirements dirs first, then the project's
-roles_path), and the arguments of a Check job with "Show changes": --check -u USER --diff.
+roles_path), and the arguments of a Check job with "Show changes" and Job Tags: --check -u USER
+--diff --tags TAGS.
 What is not: no container (the execution environment's tools are this virtualenv's), and the
 collections of collections/requirements.yml come from the installed `ansible` package instead of
 a project sync (no network).
@@ -31,6 +32,7 @@ from tests.integration.spare_audit import (
     job_events,
     runner_path,
     spare_audit,
+    tags,
 )
 from tests.testhosts import harness
 
@@ -128,7 +130,7 @@ def test_a_check_job_template_finds_what_carehard_audit_finds(
             "awx_job_launch_type": "manual",
         },
         envvars=awx_environment(private),
-        cmdline="--check -u admin --diff",
+        cmdline=f"--check -u admin --diff --tags {tags()}",
         quiet=True,
     )
     events = job_events(private / "artifacts" / str(JOB_ID) / "job_events")

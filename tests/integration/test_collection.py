@@ -22,6 +22,7 @@ from tests.integration.spare_audit import (
     job_events,
     runner_path,
     spare_audit,
+    tags,
 )
 from tests.testhosts import harness
 
@@ -106,7 +107,7 @@ def test_a_role_of_the_collection_reports_like_carehard_audit(
             "ANSIBLE_ROLES_PATH": str(tmp_path / "no-roles"),
             "PATH": runner_path(),
         },
-        cmdline="--check --diff",
+        cmdline=f"--check --diff --tags {tags(*FAMILIES)}",
         quiet=True,
     )
     events = job_events(private / "artifacts" / "collection" / "job_events")

@@ -16,7 +16,7 @@ from tests.integration.linux_cycle import LinuxCycle, host_command
 
 pytestmark = pytest.mark.integration
 
-HOSTS = ("deb12", "deb13", "waived")
+HOSTS = ("deb12", "deb13")
 PLANTED = ("RA-RCT-01", "RA-RCT-04")
 ABSENT = ("RA-RCT-02", "RA-RCT-03", "RA-RCT-05", "RA-RCT-06", "RA-RCT-07")
 CYCLE = {"audit1": "fail", "harden1": "fixed", "audit2": "pass", "harden2": "pass"}

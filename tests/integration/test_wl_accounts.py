@@ -148,7 +148,7 @@ def test_sudoers_drop_in_is_valid_and_the_admin_still_gets_in(linux_cycle: Linux
 
 
 def test_audit_only_evidence_names_the_accounts_and_rules(linux_cycle: LinuxCycle) -> None:
-    for role in ("deb12", "deb13", "waived"):
+    for role in HARDENED:
         assert "legacy0" in linux_cycle.evidence("audit2", role, "WL-ACC-04")
         assert "/etc/sudoers.d/admin:1 (admin)" in linux_cycle.evidence("audit2", role, "WL-ACC-10")
         assert "kiosk" in linux_cycle.evidence("audit1", role, "WL-ACC-05")

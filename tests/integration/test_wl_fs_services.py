@@ -17,7 +17,7 @@ from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
 
-HARDENED = ("deb12", "deb13", "waived")
+HARDENED = ("deb12", "deb13")
 REMOVED = ("inetutils-telnetd", "avahi-daemon")
 AUDIT_ONLY = ("WL-FS-03", "WL-FS-04", "WL-FS-05")
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = yaml.safe_load((ROOT / "roles/workstation_linux/defaults/main.yml").read_text(encoding="utf-8"))
-HARDENED = ("deb12", "deb13", "waived")
+HARDENED = ("deb12", "deb13")
 CAREHARD_FILES = (
     DEFAULTS["workstation_linux_sysctl_file"],
     DEFAULTS["workstation_linux_sysctl_override_file"],

@@ -6,7 +6,7 @@ import pytest
 
 from carehard.catalog import load_catalog
 from carehard.engine.selection import AUDIT_FAMILIES
-from tests.integration.linux_cycle import ACTIVE_WAIVER, EXPIRED_WAIVER, LEVEL_SAMPLE, LinuxCycle
+from tests.integration.linux_cycle import ACTIVE_WAIVER, EXPIRED_WAIVER, LEVEL_SAMPLE, WAIVED, LinuxCycle
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +30,13 @@ def test_level_selects_the_controls_of_that_level_and_below(linux_cycle: LinuxCy
 def test_active_waiver_reports_waived_and_is_not_remediated(linux_cycle: LinuxCycle) -> None:
     control = ACTIVE_WAIVER["id"]
     for step in ("audit1", "harden1", "audit2", "harden2"):
-        assert linux_cycle.status(step, "waived", control) == "waived", step
-        assert ACTIVE_WAIVER["reason"] in linux_cycle.evidence(step, "waived", control)
+        assert linux_cycle.status(step, WAIVED, control) == "waived", step
+        assert ACTIVE_WAIVER["reason"] in linux_cycle.evidence(step, WAIVED, control)
         assert linux_cycle.status(step, "deb12", control) in ("fail", "fixed", "pass")
-    sshd = linux_cycle.hosts["waived"].sudo("sshd -T").stdout.splitlines()
+    sshd = linux_cycle.hosts[WAIVED].sudo("sshd -T").stdout.splitlines()
     assert "x11forwarding yes" in sshd, "a waived control was remediated"
     host = next(
-        h for h in linux_cycle.steps["audit1"].report["hosts"] if h["name"] == linux_cycle.name("waived")
+        h for h in linux_cycle.steps["audit1"].report["hosts"] if h["name"] == linux_cycle.name(WAIVED)
     )
     assert {
         "control": control,
@@ -48,9 +48,9 @@ def test_active_waiver_reports_waived_and_is_not_remediated(linux_cycle: LinuxCy
 
 def test_expired_waiver_fails_says_so_and_does_not_hold_remediation(linux_cycle: LinuxCycle) -> None:
     control = EXPIRED_WAIVER["id"]
-    assert linux_cycle.status("audit1", "waived", control) == "fail"
-    assert linux_cycle.evidence("audit1", "waived", control).startswith(
+    assert linux_cycle.status("audit1", WAIVED, control) == "fail"
+    assert linux_cycle.evidence("audit1", WAIVED, control).startswith(
         f"waiver expired on {EXPIRED_WAIVER['expiry']}"
     )
-    assert linux_cycle.status("harden1", "waived", control) == "fixed"
-    assert linux_cycle.status("audit2", "waived", control) == "pass"
+    assert linux_cycle.status("harden1", WAIVED, control) == "fixed"
+    assert linux_cycle.status("audit2", WAIVED, control) == "pass"

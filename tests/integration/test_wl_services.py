@@ -10,7 +10,7 @@ from tests.integration.linux_cycle import LinuxCycle, host_command
 
 pytestmark = pytest.mark.integration
 
-HARDENED = ("deb12", "deb13", "waived")
+HARDENED = ("deb12", "deb13")
 REMOVED = ("autofs", "ftp")
 # Kept installed (the rsync tool, a package needing bluez, nftables beside ufw): units masked.
 MASKED = {"rsync": "rsync.service", "bluez": "bluetooth.service", "nftables": "nftables.service"}
