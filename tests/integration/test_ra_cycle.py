@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 CYCLE_ROLES = ("deb12", "deb13")
 # A fresh Debian has no vendor rules in sshd and no audit rule for the vendor group.
 FIXED_BY_HARDEN = ("RA-SSH-01", "RA-LOG-01", "RA-LOG-03")
-ALREADY_MET = ("RA-VND-01", "RA-VND-02", "RA-VND-03", "RA-VND-04", "RA-KEY-01", "RA-KEY-02",
+ALREADY_MET = ("RA-VND-01", "RA-VND-02", "RA-VND-03", "RA-VND-04", "RA-VND-05", "RA-KEY-01", "RA-KEY-02",
                "RA-SSH-02", "RA-SSH-03", "RA-LOG-02")  # fmt: skip
 
 

@@ -15,20 +15,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import paramiko
 import pytest
 import yaml
 
 from tests.clirun import carehard, load_report
+from tests.integration.vendor_client import (
+    HeldSession,
+    make_key,
+    refused,
+    su_as_root,
+    vendor_login,
+    vendor_session,
+)
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
 
 RA_VENDOR_CONTROLS = (
     "RA-VND-01,RA-VND-02,RA-VND-03,RA-VND-04,RA-KEY-01,RA-KEY-02,RA-KEY-03,"
-    "RA-SSH-01,RA-SSH-02,RA-SSH-03,RA-LOG-01,RA-LOG-02,RA-LOG-03"
+    "RA-SSH-01,RA-SSH-02,RA-SSH-03,RA-LOG-01,RA-LOG-02,RA-LOG-03,RA-VND-05"
 )
 SHORT_WINDOW_SECONDS = 60
+# The maintained host's root password, which a long-standing vendor may know.
+ROOT_PASSWORD = "Rt-4521-known-to-vendors"
 
 
 @dataclass
@@ -41,6 +50,8 @@ class VendorSite:
     keys: dict[str, Path]  # technician -> private key file
     short_window_end: float = 0.0
     short_window_first_login: str = ""
+    short_window_su: str = ""  # what su said to globex (su: true) in its window
+    short_window_session: HeldSession | None = None  # a globex session left running
 
     def fingerprint(self, who: str) -> str:
         out = subprocess.run(
@@ -74,54 +85,12 @@ class VendorSite:
         return {r["control"]: r for r in host["results"]}
 
 
-def vendor_login(via: harness.TestHost | None, target: harness.TestHost, user: str, key: Path) -> str:
-    """Log in as `user` with `key`, jumping through `via` (as its admin) when given; `id -un` there."""
-    jump = None
-    sock = None
-    if via is not None:
-        jump = paramiko.SSHClient()
-        jump.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        jump.connect(
-            via.address, username=harness.ADMIN, key_filename=str(via.key),
-            look_for_keys=False, allow_agent=False, timeout=15,
-        )  # fmt: skip
-        transport = jump.get_transport()
-        assert transport is not None
-        sock = transport.open_channel("direct-tcpip", (target.address, 22), ("127.0.0.1", 0))
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    try:
-        client.connect(
-            target.address, username=user, key_filename=str(key), sock=sock,
-            look_for_keys=False, allow_agent=False, timeout=15, banner_timeout=15, auth_timeout=15,
-        )  # fmt: skip
-        _, stdout, _ = client.exec_command("id -un", timeout=15)
-        return str(stdout.read().decode().strip())
-    finally:
-        client.close()
-        if jump is not None:
-            jump.close()
-
-
-def refused(via: harness.TestHost | None, target: harness.TestHost, user: str, key: Path) -> bool:
-    try:
-        vendor_login(via, target, user, key)
-    except paramiko.AuthenticationException:
-        return True
-    return False
-
-
 @pytest.fixture(scope="module")
 def site(
     fleet: dict[str, harness.TestHost], state_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[VendorSite]:
     work = tmp_path_factory.mktemp("vendor")
-    keys = {}
-    for who in ("acme-tech", "acme-rogue", "globex-tech"):
-        keys[who] = work / who
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(keys[who])], check=True
-        )
+    keys = {who: make_key(work / who, who) for who in ("acme-tech", "acme-rogue", "globex-tech")}
     bastion, maint, outsider = fleet["bastion"], fleet["maint"], fleet["outsider"]
     vendors = [
         {
@@ -138,6 +107,7 @@ def site(
             "keys": [Path(f"{keys['globex-tech']}.pub").read_text().strip()],
             "hosts": ["pacs_servers"],
             "max_window": "1h",
+            "su": True,
         },
     ]
     inventory = work / "hosts.yml"
@@ -155,13 +125,21 @@ def site(
     data = yaml.safe_load(inventory.read_text())
     data["all"]["children"]["pacs_servers"] = {"hosts": {maint.name: {}}}
     inventory.write_text(yaml.safe_dump(data))
+    maint.sudo(f"echo 'root:{ROOT_PASSWORD}' | chpasswd")
     site = VendorSite(inventory, work, bastion, maint, outsider, keys)
-    # A one-minute window, opened first: the last test shows the host ends it by itself.
+    # A one-minute window, opened first: the last test shows the host ends it by itself, the
+    # session left running included.
     opened = site.vendor("open", "globex", "--host", maint.name, "--for", "1m", "--reason", "short")
     assert opened.returncode == 0, opened.stdout + opened.stderr
     site.short_window_end = time.time() + SHORT_WINDOW_SECONDS
     site.short_window_first_login = vendor_login(bastion, maint, "globex-lab", keys["globex-tech"])
-    yield site
+    with vendor_session(bastion, maint, "globex-lab", keys["globex-tech"]) as client:
+        site.short_window_su = su_as_root(client, ROOT_PASSWORD)
+    site.short_window_session = HeldSession(bastion, maint, "globex-lab", keys["globex-tech"])
+    try:
+        yield site
+    finally:
+        site.short_window_session.close()
 
 
 def test_bad_requests_are_refused_and_change_nothing(site: VendorSite) -> None:
@@ -199,6 +177,11 @@ def test_open_window_admits_the_vendor_through_the_bastion_only(site: VendorSite
     assert f"window open on {site.maint.name} until " in proc.stdout
     key = site.keys["acme-tech"]
     assert vendor_login(site.bastion, site.maint, "acme", key) == "acme"
+    # su refuses acme even with root's password (globex's declaration says su: true: it may)
+    with vendor_session(site.bastion, site.maint, "acme", key) as client:
+        said = su_as_root(client, ROOT_PASSWORD)
+    assert "Permission denied" in said or "Authentication failure" in said, said
+    assert "root" not in [line.strip() for line in said.splitlines()], said
     assert refused(site.outsider, site.maint, "acme", key), "the vendor key works from the outsider"
     assert refused(None, site.maint, "acme", key), "the vendor key works from outside the bastion"
     # the keys carry their bounds on the host itself
@@ -215,9 +198,19 @@ def test_open_window_admits_the_vendor_through_the_bastion_only(site: VendorSite
     assert acme["ends_at"] > datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     # and the audit sees an open, compliant window
     results = site.assess("audit")
-    for control in ("RA-VND-02", "RA-KEY-01", "RA-KEY-02", "RA-SSH-01", "RA-SSH-02", "RA-LOG-01"):
+    for control in (
+        "RA-VND-02",
+        "RA-KEY-01",
+        "RA-KEY-02",
+        "RA-SSH-01",
+        "RA-SSH-02",
+        "RA-LOG-01",
+        "RA-VND-05",
+    ):
         assert results[control]["status"] == "pass", (control, results[control]["evidence"])
     assert "acme: window open until " in results["RA-VND-02"]["evidence"]
+    assert "su refuses acme " in results["RA-VND-05"]["evidence"], results["RA-VND-05"]["evidence"]
+    assert "allowed by their declaration (su: true): globex-lab" in results["RA-VND-05"]["evidence"]
 
 
 def test_undeclared_key_in_a_vendor_account_fails_with_its_fingerprint(site: VendorSite) -> None:
@@ -254,17 +247,24 @@ def test_close_ends_the_window_now(site: VendorSite) -> None:
 
 def test_window_ends_on_the_host_even_if_carehard_never_runs_again(site: VendorSite) -> None:
     assert site.short_window_first_login == "globex-lab", "the short window never opened"
-    time.sleep(max(0.0, site.short_window_end - time.time()) + 3)
+    assert site.short_window_su.splitlines()[-1].strip() == "root", site.short_window_su
+    session = site.short_window_session
+    assert session is not None
+    time.sleep(max(0.0, site.short_window_end - time.time()))
+    # At the end (nothing of carehard ran since the fixture opened the window): the host's timer
+    # has removed the key, locked and expired the account and ended the session left running.
+    assert not session.alive(), "a session of the window outlived its end"
+    assert site.maint.sudo("pgrep -u globex-lab", check=False).stdout == ""
     assert refused(site.bastion, site.maint, "globex-lab", site.keys["globex-tech"])
-    # nothing of carehard ran since: the key is still there, the account not yet expired (its
-    # expiry date is the day after the window); sshd itself refused the expired key
-    line = site.maint.sudo("grep -v '^#' /etc/ssh/carehard-vendor-keys/globex-lab").stdout
-    assert site.public("globex-tech").split()[1] in line and "expiry-time=" in line
-    expire_days = int(site.maint.sudo("getent shadow globex-lab").stdout.split(":")[7])
-    assert expire_days * 86400 > time.time()
-    # the audit sees a window that ended but was not cleaned up; harden closes it
+    assert site.maint.sudo("test -e /etc/ssh/carehard-vendor-keys/globex-lab", check=False).returncode == 1
+    shadow = site.maint.sudo("getent shadow globex-lab").stdout.split(":")
+    assert shadow[1].startswith("!") and shadow[7] == "1", shadow
+    ended = site.maint.sudo("journalctl -u carehard-vendor-end-globex-lab.service -o cat", check=False).stdout
+    assert "Finished" in ended or "Deactivated successfully" in ended, ended
+    listed = json.loads(site.vendor("list", "--all", "--format", "json").stdout)
+    globex = next(w for w in listed if w["vendor"] == "globex")
+    assert globex["state"] != "open", globex
+    # the audit sees a closed account: nothing left for harden
     results = site.assess("audit")
-    assert results["RA-VND-02"]["status"] == "fail"
-    assert "globex-lab: no window open" in results["RA-VND-02"]["evidence"]
-    assert site.assess("harden", "RA-VND-02")["RA-VND-02"]["status"] == "fixed"
-    assert site.maint.sudo("getent shadow globex-lab").stdout.split(":")[7] == "1"
+    assert results["RA-VND-02"]["status"] == "pass", results["RA-VND-02"]["evidence"]
+    assert "globex-lab: closed (locked, expired, 0 key(s))" in results["RA-VND-02"]["evidence"]

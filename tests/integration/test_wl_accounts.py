@@ -172,7 +172,8 @@ def test_pam_history_nullok_su_and_tmpdir(linux_cycle: LinuxCycle, role: str) ->
     password = [
         line.split() for line in read(host, "grep -E '^password' /etc/pam.d/common-password").splitlines()
     ]
-    modules = [words[2] for words in password]
+    # the module is the first word ending in .so (a control may be "[success=1 default=ignore]")
+    modules = [next(word for word in words if word.endswith(".so")) for words in password]
     assert (
         modules.index("pam_pwquality.so") < modules.index("pam_pwhistory.so") < modules.index("pam_unix.so")
     ), modules

@@ -49,7 +49,7 @@ def test_the_key_path_indexes_lists_and_names_the_item() -> None:
 def test_an_unknown_key_is_named_with_the_known_ones() -> None:
     assert refusal({"carehard_vendors": [vendor(colour="red")]}, "vendors") == (
         "inventory site/hosts.yml: carehard_vendors[0].colour (name acme): unknown key (known: name, account,"
-        " contact, keys, hosts, max_window, access, from, forwarding, force_command)"
+        " contact, keys, hosts, max_window, access, from, forwarding, force_command, su)"
     )
 
 
