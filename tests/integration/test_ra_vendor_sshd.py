@@ -89,7 +89,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, state_dir: Path) -> Iterator[
 def test_each_sshd_reads_its_key_form_and_the_host_ends_the_window(site: Site) -> None:
     inventory = site.inventory()
     opened = carehard("vendor", "open", "acme", "-i", inventory, "--group", "linux_workstations",
-                      "--for", "1m", "--reason", "sshd versions")  # fmt: skip
+                      "--for", "2m", "--reason", "sshd versions")  # fmt: skip
     assert opened.returncode == 0, opened.stdout + opened.stderr
     windows = site.windows()
     assert len(windows) == len(SUITES) and len({w["ends_at"] for w in windows}) == 1, windows

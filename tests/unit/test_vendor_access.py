@@ -222,7 +222,8 @@ def test_every_declared_vendor_is_checked_against_the_schema_naming_the_inventor
         plan_window(inventory, "acme", "close")
     assert str(caught.value) == (
         f"inventory {inventory}, host pacs-01: carehard_vendors[1].max_windows (name initech): unknown key"
-        " (known: name, account, contact, keys, hosts, max_window, access, from, forwarding, force_command)"
+        " (known: name, account, contact, keys, hosts, max_window, access, from, forwarding, force_command,"
+        " su)"
     )
 
 
