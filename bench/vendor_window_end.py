@@ -14,7 +14,6 @@ requested end (negative: before it).
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import subprocess
@@ -27,7 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.vendor_client import HeldSession, make_key, refused, vendor_login  # noqa: E402
+from tests.integration.vendor_client import (  # noqa: E402
+    direct_vendor_inventory,
+    live_in,
+    make_key,
+    watch_window_end,
+)
 from tests.testhosts import harness  # noqa: E402
 
 NETWORK = "198.19.252"
@@ -54,28 +58,10 @@ def main() -> int:
     hosts = [harness.TestHost(f"chbw-{suite}", 10 + i, lab, suite) for i, suite in enumerate(suites)]
     harness.boot(hosts)
     try:
-        zone = base64.b64encode(Path(f"/usr/share/zoneinfo/{TIME_ZONE}").read_bytes()).decode()
         if "bullseye" in suites:
-            hosts[suites.index("bullseye")].sudo(
-                f"echo {zone} | base64 -d > /etc/localtime && echo {TIME_ZONE} > /etc/timezone"
-                " && systemctl restart ssh"
-            )
+            live_in(hosts[suites.index("bullseye")], TIME_ZONE)
         key = make_key(work / "tech", "acme-tech")
-        inventory = harness.write_inventory(
-            work / "hosts.yml",
-            hosts,
-            carehard_admins=[harness.ADMIN, "root"],
-            carehard_admin_networks=[f"{NETWORK}.0/24"],
-            carehard_vendors=[
-                {
-                    "name": "acme",
-                    "keys": [Path(f"{key}.pub").read_text(encoding="utf-8").strip()],
-                    "hosts": [h.name for h in hosts],
-                    "max_window": "1h",
-                    "from": [f"{NETWORK}.1"],
-                }
-            ],
-        )
+        inventory = direct_vendor_inventory(work / "hosts.yml", hosts, key)
         started = time.monotonic()
         opened = carehard("vendor", "open", "acme", "-i", str(inventory), "--group", "linux_workstations",
                           "--for", f"{args.minutes}m", "--reason", "bench", env=env)  # fmt: skip
@@ -91,21 +77,7 @@ def main() -> int:
             versions[host.name] = said.stdout.strip()
             line = host.sudo("cat /etc/ssh/carehard-vendor-keys/acme").stdout
             forms[host.name] = line.split('expiry-time="')[1].split('"')[0]
-        sessions = {}
-        for host in hosts:
-            assert vendor_login(None, host, "acme", key) == "acme", host.name
-            sessions[host.name] = HeldSession(None, host, "acme", key)
-        refused_at: dict[str, float] = {}
-        ended_at: dict[str, float] = {}
-        while time.time() < end + 30 and len(refused_at) + len(ended_at) < 2 * len(hosts):
-            for host in hosts:
-                if host.name not in ended_at and not sessions[host.name].alive():
-                    ended_at[host.name] = time.time()
-                if host.name not in refused_at and refused(None, host, "acme", key):
-                    refused_at[host.name] = time.time()
-            time.sleep(0.5)
-        for session in sessions.values():
-            session.close()
+        refused_at, ended_at = watch_window_end(hosts, "acme", key, end, after=30)
         print(f"requested end: {listed[0]['ends_at']}")
         for host in hosts:
             print(

@@ -32,10 +32,10 @@ DIRTY = HERE / "dirty"
 INVENTORY_VARS = HERE / "inventory_vars"
 ACTIVE_WAIVER = {"id": "WL-SSH-04", "reason": "vendor viewer needs X11 (ticket 4521)", "expiry": "2099-12-31"}
 EXPIRED_WAIVER = {"id": "WL-SSH-05", "reason": "old scanner client", "expiry": "2020-01-31"}
-# Controls of each level the level runs keep (all others of their level skipped): the level test
-# reads which of them `--level 1` and `--level 2` select, without auditing the whole baseline twice.
 # The cycle host whose inventory holds both waivers (the other shows the same controls unwaived).
 WAIVED = "deb13"
+# Controls of each level the level runs keep (all others of their level skipped): the level test
+# reads which of them `--level 1` and `--level 2` select, without auditing the whole baseline twice.
 LEVEL_SAMPLE = ("WL-SSH-01", "WL-ACC-04", "WL-SYS-20", "WL-MOD-07", "WL-LOG-04", "WL-BOOT-06")
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import carehard
-from tests.integration.own_hosts import NETWORK, own_hosts
-from tests.integration.vendor_client import HeldSession, make_key, refused, vendor_login
+from tests.integration.own_hosts import own_hosts
+from tests.integration.vendor_client import direct_vendor_inventory, live_in, make_key, watch_window_end
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -54,23 +54,7 @@ class Site:
         return [w for w in listed if w["host"] in names]
 
     def inventory(self, host_vars: dict[str, dict[str, object]] | None = None) -> Path:
-        public = Path(f"{self.key}.pub").read_text(encoding="utf-8").strip()
-        return harness.write_inventory(
-            self.work / "hosts.yml",
-            self.hosts.values(),
-            host_vars=host_vars,
-            carehard_admins=[harness.ADMIN, "root"],
-            carehard_admin_networks=[f"{NETWORK}.0/24"],
-            carehard_vendors=[
-                {
-                    "name": "acme",
-                    "keys": [public],
-                    "hosts": [h.name for h in self.hosts.values()],
-                    "max_window": "1h",
-                    "from": [f"{NETWORK}.1"],  # the test runner, on the hosts' bridge
-                }
-            ],
-        )
+        return direct_vendor_inventory(self.work / "hosts.yml", self.hosts.values(), self.key, host_vars)
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, state_dir: Path) -> Iterator[
     work = tmp_path_factory.mktemp("vendor-sshd")
     with own_hosts(work, "vsshd", len(SUITES), SUITES) as booted:
         hosts = {host.suite: host for host in booted}
-        zone = base64.b64encode(Path(f"/usr/share/zoneinfo/{TIME_ZONE}").read_bytes()).decode()
-        hosts["bullseye"].sudo(
-            f"echo {zone} | base64 -d > /etc/localtime && echo {TIME_ZONE} > /etc/timezone"
-            " && systemctl restart ssh"
-        )
+        live_in(hosts["bullseye"], TIME_ZONE)
         yield Site(work, hosts, make_key(work / "tech", "acme-tech"))
 
 
@@ -102,26 +82,15 @@ def test_each_sshd_reads_its_key_form_and_the_host_ends_the_window(site: Site) -
     assert local != utc, "the Debian 11 host is not in a time zone of its own"
     assert f'expiry-time="{local}" ' in old.sudo("cat /etc/ssh/carehard-vendor-keys/acme").stdout
     assert f'expiry-time="{utc}Z" ' in new.sudo("cat /etc/ssh/carehard-vendor-keys/acme").stdout
-    sessions = {}
-    for host in (old, new):
-        assert vendor_login(None, host, "acme", site.key) == "acme", host.suite
-        sessions[host.suite] = HeldSession(None, host, "acme", site.key)
-
-    refused_at: dict[str, float] = {}
-    ended_at: dict[str, float] = {}
-    try:
-        while time.time() < end + 15 and len(ended_at) + len(refused_at) < 4:
-            for host in (old, new):
-                if host.suite not in ended_at and not sessions[host.suite].alive():
-                    ended_at[host.suite] = time.time()
-                if host.suite not in refused_at and refused(None, host, "acme", site.key):
-                    refused_at[host.suite] = time.time()
-            time.sleep(0.5)
-    finally:
-        for session in sessions.values():
-            session.close()
-    late = {suite: round(at - end, 1) for suite, at in {**ended_at, **refused_at}.items() if at > end}
-    assert set(ended_at) == set(refused_at) == set(SUITES), (ended_at, refused_at)
+    refused_at, ended_at = watch_window_end((old, new), "acme", site.key, end, after=15)
+    names = {old.name, new.name}
+    assert set(refused_at) == set(ended_at) == names, (refused_at, ended_at)
+    late = {
+        f"{what} on {name}": round(at - end, 1)
+        for what, moments in (("login admitted", refused_at), ("session alive", ended_at))
+        for name, at in moments.items()
+        if at > end
+    }
     assert not late, f"seconds after the window's end: {late}"
     for host in (old, new):
         assert host.sudo("pgrep -u acme", check=False).stdout == ""

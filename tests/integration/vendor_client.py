@@ -3,9 +3,10 @@ a host (the bastion) when given, runs commands, tries su, keeps a session open."
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -133,3 +134,66 @@ class HeldSession:
         self.client.close()
         if self._jump is not None:
             self._jump.close()
+
+
+def live_in(host: harness.TestHost, zone: str) -> None:
+    """Put the host in a time zone of this machine's zoneinfo (the images have no tzdata), sshd too."""
+    data = base64.b64encode(Path(f"/usr/share/zoneinfo/{zone}").read_bytes()).decode()
+    host.sudo(
+        f"echo {data} | base64 -d > /etc/localtime && echo {zone} > /etc/timezone && systemctl restart ssh"
+    )
+
+
+def direct_vendor_inventory(
+    path: Path,
+    hosts: Iterable[harness.TestHost],
+    key: Path,
+    host_vars: dict[str, dict[str, object]] | None = None,
+) -> Path:
+    """An inventory declaring vendor acme (key `key`) on the hosts, logging in from this machine (the
+    hosts' bridge address) without a bastion."""
+    hosts = list(hosts)
+    network = hosts[0].lab.network
+    return harness.write_inventory(
+        path,
+        hosts,
+        host_vars=host_vars,
+        carehard_admins=[harness.ADMIN, "root"],
+        carehard_admin_networks=[f"{network}.0/24"],
+        carehard_vendors=[
+            {
+                "name": "acme",
+                "keys": [Path(f"{key}.pub").read_text(encoding="utf-8").strip()],
+                "hosts": [h.name for h in hosts],
+                "max_window": "1h",
+                "from": [f"{network}.1"],
+            }
+        ],
+    )
+
+
+def watch_window_end(
+    hosts: Iterable[harness.TestHost], user: str, key: Path, end: float, after: float
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Log `user` in on each host (from this machine), leave a session running, then look every half
+    second until each host has refused a new login and ended the session, or `after` seconds past
+    `end`: when each happened (epoch seconds), per host name, logins refused then sessions ended."""
+    hosts = list(hosts)
+    sessions = {}
+    for host in hosts:
+        assert vendor_login(None, host, user, key) == user, host.name
+        sessions[host.name] = HeldSession(None, host, user, key)
+    refused_at: dict[str, float] = {}
+    ended_at: dict[str, float] = {}
+    try:
+        while time.time() < end + after and len(refused_at) + len(ended_at) < 2 * len(hosts):
+            for host in hosts:
+                if host.name not in ended_at and not sessions[host.name].alive():
+                    ended_at[host.name] = time.time()
+                if host.name not in refused_at and refused(None, host, user, key):
+                    refused_at[host.name] = time.time()
+            time.sleep(0.5)
+    finally:
+        for session in sessions.values():
+            session.close()
+    return refused_at, ended_at
