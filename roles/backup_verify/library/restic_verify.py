@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -21,7 +22,11 @@ short_description: Restore-test a restic repository against its RPO and RTO
 description:
   - Drives the restic binary through subprocess (C(--json) where restic has it); no wrapper library.
   - Every read command runs with C(--no-lock), so a repository on read-only media works and no lock
-    is ever left behind. The only write is the scratch directory of the test restore, removed afterwards.
+    is ever left behind, and with C(--no-cache), so that what is verified is what the repository holds,
+    not a copy kept in the restore host's cache. The only write is the scratch directory of the test
+    restore, removed afterwards.
+  - A step that restic cannot carry out (a damaged index, a snapshot that does not load) becomes that
+    step's verdict, with restic's own message; the other steps still run.
   - Returns a verdict per control (C(ok) and C(evidence)) and the measures of the run; the password is
     passed to restic through its environment or a password file, never on a command line.
 options:
@@ -64,7 +69,12 @@ options:
     description: Where the scratch directory of the test restore is made.
     type: path
     default: /var/tmp
-  stale_lock_age: {description: A lock older than this is stale., type: str, default: 30m}
+  stale_lock_age:
+    description: >-
+      A lock older than this is stale (restic's own threshold); a younger one is stale when it was taken on
+      this host by a process that no longer runs.
+    type: str
+    default: 30m
   restic: {description: The restic binary., type: str, default: restic}
   role:
     description: Echoed in the measures, so a reader tells the set's copy from its second copy.
@@ -92,8 +102,17 @@ VERIFY_MARK = "verifying files in"
 NOISE = ("[", "load indexes", "check all packs", "check snapshots", "read ", "using temporary")
 
 
-class Unopened(Exception):
-    """The repository does not open: every later verdict says so."""
+# The controls each step gives a verdict for (a step restic cannot carry out fails them all).
+STEP_CONTROLS = {
+    "locks": ("BK-LCK-01",),
+    "age": ("BK-AGE-01",),
+    "retention": ("BK-RET-01",),
+    "check": ("BK-CHK-01",),
+    "restore": ("BK-RST-01", "BK-CAN-01", "BK-RTO-01"),
+}
+# Lines of restic's output that name what is damaged (a file, a blob, a pack) or the error itself.
+DAMAGE = re.compile(r"error|fail|invalid|cannot|unable|not found|missing|mismatch|corrupt", re.I)
+DAMAGE_LINES = 5
 
 
 def parse_duration(text: str) -> float:
@@ -151,7 +170,7 @@ class Restic:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [self.binary, *args, "--no-lock"],
+            [self.binary, *args, "--no-lock", "--no-cache"],
             env=self.env,
             capture_output=True,
             text=True,
@@ -172,7 +191,7 @@ class Restic:
         with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errors:
             started = time.monotonic()
             proc = subprocess.Popen(
-                [self.binary, "restore", *args, "--no-lock"],
+                [self.binary, "restore", *args, "--no-lock", "--no-cache"],
                 env=self.env,
                 stdout=subprocess.PIPE,
                 stderr=errors,
@@ -193,6 +212,21 @@ class Restic:
         return subprocess.CompletedProcess(proc.args, rc, "".join(out), err), (restored_at or ended) - started
 
 
+def stale_because(lock: Mapping[str, Any], age: float, limit: float) -> str | None:
+    """restic's own rule (Lock.Stale): older than the threshold, or taken on this host by a process
+    that no longer runs; a younger lock of another host may be in use (its process cannot be seen)."""
+    if age > limit:
+        return f"older than {human_seconds(limit)}"
+    if lock.get("hostname") == socket.gethostname():
+        try:
+            os.kill(int(lock.get("pid") or 0), 0)
+        except ProcessLookupError:
+            return f"pid {lock.get('pid')} no longer runs on this host"
+        except (PermissionError, ValueError, OverflowError):
+            return None
+    return None
+
+
 def failure(proc: subprocess.CompletedProcess[str]) -> str:
     lines = [ln.strip() for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith("Fatal:")]
@@ -200,10 +234,40 @@ def failure(proc: subprocess.CompletedProcess[str]) -> str:
     return text.removeprefix("Fatal: ")
 
 
+def damage(proc: subprocess.CompletedProcess[str]) -> str:
+    """What a failed restic command said of the damage: the lines naming files and errors (a few),
+    then its last line ("There were 1 errors"); not only the last line, which names nothing."""
+    lines = [ln.strip() for ln in (proc.stderr + "\n" + proc.stdout).splitlines() if ln.strip()]
+    named = list(dict.fromkeys(ln.removeprefix("Fatal: ") for ln in lines if DAMAGE.search(ln)))
+    last = lines[-1].removeprefix("Fatal: ") if lines else f"restic exited with {proc.returncode}"
+    shown = [ln for ln in named if ln != last][:DAMAGE_LINES]
+    more = len([ln for ln in named if ln != last]) - len(shown)
+    return "; ".join([*shown, *([f"{more} more line(s)"] if more > 0 else []), last])
+
+
+def local_path(repository: str) -> str | None:
+    """The directory of a repository on a local path (plain or local:), else None."""
+    if repository.startswith("local:"):
+        return repository.removeprefix("local:")
+    if re.match(r"^[a-z0-9]+:", repository) and not repository.startswith("/"):
+        return None
+    return repository
+
+
 def open_failure(proc: subprocess.CompletedProcess[str], repository: str) -> str:
     text = failure(proc)
     lowered = (proc.stderr or "").lower()
     if "wrong password" in lowered or proc.returncode == 12:
+        folder = local_path(repository)
+        keys = os.path.join(folder, "keys") if folder else None
+        if keys and os.path.isdir(keys) and not os.listdir(keys):
+            return (
+                f"repository {repository} has no key left ({keys} is empty): nothing can open it; restore"
+                " its keys/ from a copy"
+            )
+        if keys and os.path.isdir(keys):
+            count = len(os.listdir(keys))
+            return f"wrong password for repository {repository}: none of its {count} key(s) opens with it"
         return f"wrong password or no key found for repository {repository}"
     if proc.returncode == 10 or "is there a repository" in lowered or "no such file" in lowered:
         return f"no repository at {repository}: {text}"
@@ -234,7 +298,12 @@ class Verifier:
             ("restore", self.restore),
         ):
             if step in self.steps:
-                method()
+                try:
+                    method()
+                except (RuntimeError, ValueError, OSError) as exc:
+                    for control in STEP_CONTROLS[step]:
+                        if control not in self.verdicts:
+                            self.verdict(control, False, f"restic could not carry out the {step} step: {exc}")
 
     # ---- BK-REPO-01: opens, encrypted ------------------------------------------------------------------
     def open(self) -> None:
@@ -287,7 +356,11 @@ class Verifier:
                 f"{lock.get('username', '?')}@{lock.get('hostname', '?')} pid {lock.get('pid', '?')}, "
                 f"{human_seconds(age)} old"
             )
-            (stale if age > limit else live).append(text)
+            why = stale_because(lock, age, limit)
+            if why:
+                stale.append(f"{text} ({why})")
+            else:
+                live.append(text)
         self.measures["locks"] = len(stale) + len(live)
         if stale:
             self.verdict(
@@ -315,7 +388,19 @@ class Verifier:
 
     def _newest(self) -> dict[str, Any] | None:
         if self.snapshot is None and self.unopened is None:
-            snapshots = self.restic.json("snapshots", *self._filters())
+            proc = self.restic.run("snapshots", "--json", *self._filters())
+            if proc.returncode != 0:
+                raise RuntimeError(failure(proc))
+            snapshots = json.loads(proc.stdout or "[]")
+            # restic lists the snapshots it can load and warns of the others (exit 0): a snapshot that
+            # does not load may be the newest backup, so a listing with such warnings is not trusted.
+            unloaded = [
+                ln.strip() for ln in proc.stderr.splitlines() if ln.startswith("could not load snapshot")
+            ]
+            if unloaded:
+                self.measures["snapshots_unloaded"] = len(unloaded)
+                shown = "; ".join(unloaded[:DAMAGE_LINES])
+                raise RuntimeError(f"{len(unloaded)} snapshot(s) of the repository do not load ({shown})")
             self.measures["snapshot_count"] = len(snapshots or [])
             if snapshots:
                 self.snapshot = max(snapshots, key=lambda s: parse_time(s["time"]))
@@ -439,16 +524,19 @@ class Verifier:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         removed = not os.path.exists(scratch)
-        self.measures["restore"] = {
-            "seconds": round(seconds, 3),
-            "bytes": size,
-            "files": files,
-            "throughput": round(size / seconds) if seconds > 0 else None,
-            "paths": paths,
-        }
+        # Only a restore restic verified is a measure (of the RTO, the trend, the metrics): a failed
+        # one's time and size say nothing of how long a real restore takes.
+        if proc.returncode == 0 and files > 0:
+            self.measures["restore"] = {
+                "seconds": round(seconds, 3),
+                "bytes": size,
+                "files": files,
+                "throughput": round(size / seconds) if seconds > 0 else None,
+                "paths": paths,
+            }
         self._restore_verdict(proc, files, size, seconds, scratch, removed, paths)
         self._canary_verdict(canary_state)
-        self._rto_verdict(proc.returncode == 0 and files > 0, size, seconds)
+        self._rto_verdict(proc.returncode, files, size, seconds)
 
     def _room_problem(self, snapshot: str, base: str, paths: list[str] | None) -> str | None:
         """A test restore must not fill the restore host's disk at night: size the sample first."""
@@ -504,9 +592,8 @@ class Verifier:
         where = "the whole snapshot" if "all" in paths else ", ".join(paths)
         verified = re.search(r"finished verifying (\d+) files", proc.stdout)
         if proc.returncode != 0:
-            self.verdict(
-                "BK-RST-01", False, (f"restore of {where} from {snap['short_id']} failed: {failure(proc)}")
-            )
+            failed = f"restore of {where} from {snap['short_id']} failed: {damage(proc)}"
+            self.verdict("BK-RST-01", False, failed)
         elif files == 0:
             self.verdict(
                 "BK-RST-01",
@@ -577,9 +664,13 @@ class Verifier:
                 " with the same content and time",
             )
 
-    def _rto_verdict(self, restored: bool, size: int, seconds: float) -> None:
+    def _rto_verdict(self, returncode: int, files: int, size: int, seconds: float) -> None:
         rto = parse_duration(self.p.get("rto") or "4h")
-        if not restored or size == 0 or seconds <= 0:
+        if returncode != 0:
+            failed = "no restore time measured: the test restore failed (see BK-RST-01)"
+            self.verdict("BK-RTO-01", False, failed)
+            return
+        if files == 0 or size == 0 or seconds <= 0:
             self.verdict(
                 "BK-RTO-01", False, ("no restore time measured: the test restore brought nothing back")
             )
