@@ -17,6 +17,9 @@ from carehard.placement import require_on_all
 
 VARIABLE = "carehard_backup_sets"
 PASSWORD_KEYS = ("password", "password_file", "password_env")
+# Nights over which restic check reads every data pack once, for a set that declares neither
+# read_cycle nor check_subset (a thirtieth of the packs a night).
+DEFAULT_READ_CYCLE = 30
 # Where playbooks/backup_verify.yml reads the sets: its first play, and the "<set>.backup" hosts it adds.
 READER = "the backup play reads it on the controller (localhost), which sees only the variables of all"
 
@@ -31,6 +34,7 @@ class BackupSet:
     rpo: str
     rto: str
     password_envs: tuple[str, ...] = ()  # environment variables holding its passwords, here
+    read_cycle: int | None = None  # nights to read every data pack once (None: check_subset's sample)
 
 
 def load_sets(
@@ -116,7 +120,19 @@ def parse_set(raw: Mapping[str, Any], hosts: set[str]) -> BackupSet:
             for source in (raw, raw.get("second_copy") or {})
             if source.get("password_env") is not None
         ),
+        read_cycle=_read_cycle(where, raw),
     )
+
+
+def _read_cycle(where: str, raw: Mapping[str, Any]) -> int | None:
+    """The set's read cycle: declared, or DEFAULT_READ_CYCLE unless it declares a check_subset."""
+    if "read_cycle" in raw:
+        if "check_subset" in raw:
+            raise UsageError(
+                f"{where}: give read_cycle (every pack read over N nights) or check_subset, not both"
+            )
+        return int(raw["read_cycle"])
+    return None if "check_subset" in raw else DEFAULT_READ_CYCLE
 
 
 def _check_password(where: str, raw: Mapping[str, Any]) -> None:

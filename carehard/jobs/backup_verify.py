@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carehard.backup_parts import check_parts
 from carehard.backups import BackupSet, load_sets
 from carehard.catalog import Catalog
 from carehard.engine.inventory import list_hosts
@@ -55,6 +56,7 @@ class BackupVerifyJob(Job):
                 "carehard_backup_only": [s.name for s in self._sets],
                 "carehard_backup_read_data": self.read_data,
                 "carehard_backup_canaries": canaries_by_set(History(history_path()), self._sets),
+                "carehard_backup_check_parts": check_parts(History(history_path()), self._sets),
             },
             playbook=PLAYBOOK,
         )

@@ -78,7 +78,17 @@ def test_a_minimal_set_parses_with_the_default_rpo_and_rto() -> None:
         canary=None,
         rpo="24h",
         rto="4h",
+        read_cycle=30,
     )
+
+
+def test_the_read_cycle_is_declared_or_a_random_sample_replaces_it() -> None:
+    assert parsed(a_set(read_cycle=7)).read_cycle == 7
+    assert parsed(a_set(check_subset="5%")).read_cycle is None
+    assert refused(a_set(read_cycle=7, check_subset="5%")) == (
+        "backup set DPI: give read_cycle (every pack read over N nights) or check_subset, not both"
+    )
+    assert refused(a_set(read_cycle=0)).startswith(f"{SET}.read_cycle (name DPI): ")
 
 
 def test_a_complete_set_parses() -> None:

@@ -155,6 +155,7 @@ class Lab:
             "canaries": [],
             "check_subset": "5%",
             "read_data": False,
+            "check_parts_read": {},
             "retention": {},
             "snapshot_host": None,
             "snapshot_tags": [],
@@ -486,6 +487,22 @@ def test_keys_deleted_are_told_from_a_wrong_password(lab: Lab, healthy: Site) ->
     assert gone.startswith(f"repository {repo} has no key left ({repo}/keys is empty)"), gone
     wrong = failed(verify(lab.params(healthy.repo, password="not it", steps=["open"])), "BK-REPO-01")
     assert wrong == f"wrong password for repository {healthy.repo}: none of its 1 key(s) opens with it"
+
+
+def test_a_part_of_the_read_cycle_is_read_and_the_parts_last_read_are_told(lab: Lab, healthy: Site) -> None:
+    last = {"1/3": "2026-12-01T02:00:00+00:00"}
+    verifier = verify(
+        lab.params(healthy.repo, steps=["open", "check"], check_subset="2/3", check_parts_read=last)
+    )
+    text = passed(verifier, "BK-CHK-01")
+    assert text.startswith(
+        "restic check: structure and part 2/3 of the data packs read (every pack once in 3 nights; parts last"
+        " read: 1/3 2026-12-01, 2/3 now, 3/3 never), no errors"
+    ), text
+    assert verifier.measures["check_part"] == "2/3"
+    everything = verify(lab.params(healthy.repo, steps=["open", "check"], check_subset="2/3", read_data=True))
+    assert passed(everything, "BK-CHK-01").startswith("restic check: all data packs read, no errors")
+    assert everything.measures["check_part"] == "all"
 
 
 # ---- the restore: canary and RTO ------------------------------------------------------------------------

@@ -58,6 +58,12 @@ options:
     type: str
     default: 5%
   read_data: {description: Read all data in C(restic check) instead of a subset., type: bool, default: false}
+  check_parts_read:
+    description: >-
+      With a C(check_subset) k/N (a part of a read cycle), when each part j/N was last read, for the
+      evidence ({"1/7": "2026-12-01T02:00:00Z"}).
+    type: dict
+    default: {}
   retention:
     description: restic forget policy (keep_last, keep_daily, keep_weekly... keep_within).
     type: dict
@@ -113,6 +119,7 @@ STEP_CONTROLS = {
 # Lines of restic's output that name what is damaged (a file, a blob, a pack) or the error itself.
 DAMAGE = re.compile(r"error|fail|invalid|cannot|unable|not found|missing|mismatch|corrupt", re.I)
 DAMAGE_LINES = 5
+PART = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
 
 
 def parse_duration(text: str) -> float:
@@ -469,10 +476,21 @@ class Verifier:
     def check(self) -> None:
         if self._closed("BK-CHK-01"):
             return
+        subset = str(self.p.get("check_subset") or "5%")
+        cycle = PART.match(subset)
         if self.p.get("read_data"):
             option, what = "--read-data", "all data packs read"
+            self.measures["check_part"] = "all"
+        elif cycle:
+            option, what = (
+                f"--read-data-subset={subset}",
+                f"structure and part {subset} of the data packs read",
+            )
+            self.measures["check_part"] = subset
+            what += parts_history(
+                int(cycle.group(1)), int(cycle.group(2)), self.p.get("check_parts_read") or {}
+            )
         else:
-            subset = str(self.p.get("check_subset") or "5%")
             option, what = (
                 f"--read-data-subset={subset}",
                 (f"structure and a {subset} sample of the data packs read"),
@@ -690,6 +708,21 @@ class Verifier:
         self.verdict("BK-RTO-01", estimate <= rto, text if estimate <= rto else "beyond the RTO: " + text)
 
 
+def parts_history(part: int, cycle: int, last_read: Mapping[str, Any]) -> str:
+    """ "(cycle of N nights; parts last read: 1/7 2026-12-01, 2/7 never...)": tonight's part is read now."""
+    days = []
+    for number in range(1, cycle + 1):
+        key = f"{number}/{cycle}"
+        when = "now" if number == part else str(last_read.get(key) or "never")[:10]
+        days.append(f"{key} {when}")
+    shown = days if cycle <= 10 else [*days[:3], "...", *days[-3:]]
+    never = sum(
+        1 for number in range(1, cycle + 1) if number != part and not last_read.get(f"{number}/{cycle}")
+    )
+    tail = f"; {never} part(s) never read yet" if never and cycle > 10 else ""
+    return f" (every pack once in {cycle} nights; parts last read: {', '.join(shown)}{tail})"
+
+
 def tree_size(root: str, exclude: str | None = None) -> tuple[int, int]:
     files = size = 0
     for folder, _dirs, names in os.walk(root):
@@ -733,6 +766,7 @@ def main() -> None:
             "canaries": {"type": "list", "elements": "dict", "default": []},
             "check_subset": {"type": "str", "default": "5%"},
             "read_data": {"type": "bool", "default": False},
+            "check_parts_read": {"type": "dict", "default": {}},
             "retention": {"type": "dict", "default": {}},
             "snapshot_host": {"type": "str"},
             "snapshot_tags": {"type": "list", "elements": "str", "default": []},
