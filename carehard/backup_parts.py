@@ -12,6 +12,7 @@ from typing import Any
 
 from carehard.backups import BackupSet
 from carehard.history import History
+from carehard.model import BackupCheck
 
 
 def check_parts(history: History, sets: Sequence[BackupSet]) -> dict[str, dict[str, Any]]:
@@ -21,22 +22,27 @@ def check_parts(history: History, sets: Sequence[BackupSet]) -> dict[str, dict[s
         cycle = backup_set.read_cycle
         if cycle is None:
             continue
-        last_read: dict[int, str] = {}
-        previous: int | None = None
-        for check in history.backup_checks(backup_set.name):  # newest first
+        checks = history.backup_checks(backup_set.name)  # newest first
+        tonight = 1
+        for check in checks:
             parts = parts_read(check.measures, cycle)
-            if not parts:
-                continue
-            if previous is None and len(parts) == 1:
-                previous = parts[0]
-            for part in parts:
-                last_read.setdefault(part, check.checked_at)
-        tonight = previous % cycle + 1 if previous is not None else 1
+            if len(parts) == 1:  # the last night that read one part (an --read-data night reads all)
+                tonight = parts[0] % cycle + 1
+                break
         plan[backup_set.name] = {
             "part": f"{tonight}/{cycle}",
-            "last_read": {f"{part}/{cycle}": at for part, at in sorted(last_read.items())},
+            "last_read": {k: at for k, at in last_read(checks, cycle).items() if at is not None},
         }
     return plan
+
+
+def last_read(checks: Sequence[BackupCheck], cycle: int) -> dict[str, str | None]:
+    """{"k/N": when the newest of these checks (newest first) that read part k was made, or None}."""
+    found: dict[int, str] = {}
+    for check in checks:
+        for part in parts_read(check.measures, cycle):
+            found.setdefault(part, check.checked_at)
+    return {f"{part}/{cycle}": found.get(part) for part in range(1, cycle + 1)}
 
 
 def parts_read(measures: dict[str, Any], cycle: int) -> list[int]:

@@ -147,5 +147,6 @@ def _set_facts(host: HostOutcome, sets: Sequence[BackupSet]) -> dict[str, Any]:
                 "restore_host": backup_set.restore_host,
                 "rpo": backup_set.rpo,
                 "rto": backup_set.rto,
+                "read_cycle": backup_set.read_cycle,
             }
     return {}

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from carehard.backup_parts import last_read
 from carehard.catalog import Catalog
 from carehard.errors import UsageError
 from carehard.files import write_atomic
@@ -130,19 +131,30 @@ TREND_KEYS = (
 
 
 def backup_trend(checks: Sequence[BackupCheck], run: RunRecord | None = None) -> list[dict[str, Any]]:
-    """Per set, its targets (RPO, RTO) and its verifications newest first: the measured RPO and RTO."""
-    sets: dict[str, list[dict[str, Any]]] = {}
+    """Per set, its targets (RPO, RTO) and its verifications newest first: the measured RPO and RTO;
+    for a set with a read cycle, when each part of its data packs was last read."""
+    sets: dict[str, list[BackupCheck]] = {}
     for check in checks:
-        sets.setdefault(check.backup_set, []).append({key: getattr(check, key) for key in TREND_KEYS})
+        sets.setdefault(check.backup_set, []).append(check)
     entries = []
-    for name, rows in sorted(sets.items()):
+    for name, own in sorted(sets.items()):
+        rows = [{**{key: getattr(c, key) for key in TREND_KEYS}, "check_part": _check_part(c)} for c in own]
         entry: dict[str, Any] = {"set": name, "checks": rows}
         host = run.hosts.get(f"{name}.backup") if run else None
         for target in ("rpo", "rto"):
             if host is not None and host.facts.get(target):
                 entry[target] = str(host.facts[target])
+        cycle = host.facts.get("read_cycle") if host is not None else None
+        if isinstance(cycle, int) and cycle > 0:
+            entry["read_cycle"] = cycle
+            entry["parts_last_read"] = last_read(own, cycle)
         entries.append(entry)
     return entries
+
+
+def _check_part(check: BackupCheck) -> str | None:
+    part = (check.measures.get("primary") or {}).get("check_part")
+    return str(part) if part else None
 
 
 def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list[Path]:

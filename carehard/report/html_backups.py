@@ -8,6 +8,7 @@ from typing import Any
 from carehard.durations import format_duration, parse_duration
 from carehard.errors import UsageError
 from carehard.report.html_charts import restore_chart
+from carehard.report.labels import parts_summary
 
 
 def _target_seconds(value: Any) -> float | None:
@@ -32,7 +33,8 @@ def backup_set_view(entry: dict[str, Any]) -> dict[str, Any]:
                 "verdict": check.get("verdict"),
                 "snapshot_time": check.get("snapshot_time") or "—",
                 "age": format_duration(check.get("snapshot_age_seconds")),
-                "check": {True: "ok", False: "FAILED", None: "—"}[check.get("check_ok")],
+                "check": {True: "ok", False: "FAILED", None: "—"}[check.get("check_ok")]
+                + (f" (part {check['check_part']})" if check.get("check_part") else ""),
                 "restore": format_duration(check.get("restore_seconds")),
                 "throughput": f"{throughput / 1048576:.1f} MiB/s" if throughput else "—",
                 "full_restore": format_duration(check.get("rto_estimate_seconds")),
@@ -46,4 +48,5 @@ def backup_set_view(entry: dict[str, Any]) -> dict[str, Any]:
         "rto": entry.get("rto"),
         "rows": rows,
         "chart": restore_chart(entry),
+        "parts": parts_summary(entry),
     }

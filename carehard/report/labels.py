@@ -3,6 +3,8 @@ order and their labels, levels, exit codes, families, CaRE domains, and the comp
 
 from __future__ import annotations
 
+from typing import Any
+
 # Display order: good first, then problems, then "did not count".
 STATUSES: tuple[str, ...] = ("pass", "fixed", "waived", "fail", "error", "unreachable", "not_applicable")
 
@@ -85,3 +87,22 @@ def percent(rate: float | None) -> str:
 
 def family_label(family: str) -> str:
     return FAMILY_LABELS.get(family, family.replace("_", " ").capitalize())
+
+
+def parts_summary(entry: dict[str, Any]) -> str | None:
+    """For a backup set with a read cycle: how much of its data restic check has read, and when."""
+    cycle = entry.get("read_cycle")
+    parts: dict[str, str | None] = entry.get("parts_last_read") or {}
+    if not cycle or not parts:
+        return None
+    read = {part: at for part, at in parts.items() if at}
+    never = [part for part, at in parts.items() if not at]
+    text = f"{entry.get('set')}: every data pack read once in {cycle} nights;"
+    text += f" {len(read)} of {cycle} parts read"
+    if read:
+        oldest = min(read, key=lambda part: str(read[part]))
+        text += f", the longest ago {oldest} on {str(read[oldest])[:16].replace('T', ' ')}"
+    if never:
+        shown = ", ".join(never[:5]) + (f" and {len(never) - 5} more" if len(never) > 5 else "")
+        text += f"; never read yet: {shown}"
+    return text

@@ -21,7 +21,15 @@ from typing import Any
 
 from carehard.durations import format_duration
 from carehard.report.csv_report import host_results
-from carehard.report.labels import EXIT_CODES, LEVEL_LABELS, STATUS_LABELS, STATUSES, pass_rate, percent
+from carehard.report.labels import (
+    EXIT_CODES,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    STATUSES,
+    parts_summary,
+    pass_rate,
+    percent,
+)
 
 MAX_HOSTS = 10
 MAX_PROBLEMS = 20
@@ -218,6 +226,9 @@ def _backups(report: dict[str, Any]) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     if len(sets) > MAX_SETS:
         lines.append(f"\n… and {_count(len(sets) - MAX_SETS, 'more set')}")
+    read = [text for entry in sets[:MAX_SETS] if (text := parts_summary(entry))]
+    if read:
+        lines += ["", *(f"- {_text(text, 300)}" for text in read)]
     return lines
 
 

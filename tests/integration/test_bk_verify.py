@@ -1,8 +1,11 @@
 """Backup verification on real hosts: real restic repositories on a restore host, a production host.
 
 One `carehard backup verify` run covers every set at once: a healthy one, and one per fault
-(stale snapshot, wrong password, flipped byte, canary missing, canary altered, slow restore,
-repository reachable from production, missing repository), plus a read-only copy.
+(stale snapshot, wrong password, keys deleted, flipped byte found by check and by restore,
+deleted index, garbled snapshots the restore host's cache still holds, stale lock of a dead
+restic, canary missing, canary altered, slow restore, repository reachable from production,
+missing repository, no room), plus a read-only copy; then the same sets with --read-data, and
+a set whose only production host is down.
 """
 
 from __future__ import annotations
@@ -53,6 +56,13 @@ FLIP_BYTE = (
     "import sys; p = sys.argv[1]; b = bytearray(open(p, 'rb').read()); b[len(b) // 2] ^= 1;"
     " open(p, 'wb').write(b)"
 )
+# A restic backup killed while it holds its lock: the lock stays, its process is gone from this host.
+DEAD_LOCK = (
+    "sleep 600 </dev/null 2>/dev/null | restic -r {repo} --password-file /root/restic.pw backup -q --stdin"
+    " >/dev/null 2>&1 & pid=$!;"
+    ' for i in $(seq 100); do [ -n "$(ls {repo}/locks)" ] && break; sleep 0.1; done;'
+    " kill -KILL $pid; pkill -P $$ -x sleep; ls {repo}/locks | grep -q ."
+)
 
 
 @dataclass
@@ -67,6 +77,7 @@ class BackupLab:
     report: dict[str, Any]
     ro_tree_before: str
     ro_tree_after: str
+    gone: str
 
 
 def restic(repo: str, command: str) -> str:
@@ -110,7 +121,6 @@ def backup_set(name: str, repository: str, **extra: Any) -> dict[str, Any]:
         "canary": CANARY,
         "rpo": "24h",
         "rto": "4h",
-        "check_subset": "5%",
         "retention": {"keep_last": 10},
         "production_hosts": ["PROD"],
         **extra,
@@ -134,13 +144,19 @@ def write_inventory(path: Path, fleet: dict[str, harness.TestHost], restore: str
         backup_set("MISSING", "/srv/backup/missing", production_hosts=["PROD", fleet["gone"].name]),
         backup_set("RO", "/srv/ro/dpi", password_file=None, password_env=PASSWORD_ENV),
         backup_set("NOROOM", "/srv/backup/dpi", paths=["all"], scratch_dir="/mnt/tiny"),
+        backup_set("NOKEYS", "/srv/backup/nokeys"),
+        backup_set("BROKEN", "/srv/backup/flip", paths=["all"]),
+        backup_set("NOINDEX", "/srv/backup/noindex"),
+        backup_set("GARBLED", "/srv/backup/garbled"),
+        backup_set("LOCKED", "/srv/backup/locked"),
+        backup_set("DOWNPROD", "/srv/backup/dpi", production_hosts=[fleet["gone"].name], canary=None),
     ]
     for item in sets:
         item["restore_host"] = restore
         item["source_host"] = prod
         item["production_hosts"] = [prod if h == "PROD" else h for h in item["production_hosts"]]
-        if item.get("password_file") is None:
-            item.pop("password_file")
+        for key in [key for key, value in item.items() if value is None]:
+            item.pop(key)
     hosts = [fleet["bkrestore"], fleet["bkprod"], fleet["gone"]]
     harness.write_inventory(path, hosts, group="backup_hosts", ansible_become=True)
     body = yaml.safe_load(path.read_text())
@@ -194,9 +210,17 @@ def lab(
                 "pack=$(find /srv/backup/flip/data -type f -printf '%s %p\\n'"
                 " | sort -n | tail -1 | cut -d' ' -f2)"
                 " && chmod u+w $pack && python3 -c " + shlex.quote(FLIP_BYTE) + " $pack",
+                "for r in nokeys noindex garbled locked; do cp -a /srv/backup/dpi /srv/backup/$r; done",
+                "rm /srv/backup/nokeys/keys/* /srv/backup/noindex/index/*",
+                # The restore host's restic cache holds GARBLED's snapshots before they are garbled.
+                restic("/srv/backup/garbled", "snapshots -q >/dev/null"),
+                "for f in /srv/backup/garbled/snapshots/*; do chmod u+w $f && python3 -c "
+                + shlex.quote(FLIP_BYTE)
+                + " $f; done",
             ]
         )
     )
+    restore.sudo(DEAD_LOCK.format(repo="/srv/backup/locked"))
     canary_then_pull("ALTERED")
     restore.sudo(
         f"echo tampered >> {CANARY} && "
@@ -231,6 +255,7 @@ def lab(
         report=load_report(out),
         ro_tree_before=ro_before,
         ro_tree_after=tree(restore, "/srv/backup/dpi"),
+        gone=fleet["gone"].name,
     )
     restore.sudo("umount /srv/ro/dpi; umount /mnt/tiny", check=False)
 
@@ -247,6 +272,9 @@ def test_healthy_set_passes_every_control_and_records_its_measures(lab: BackupLa
     assert "not reachable" in evidence(lab.report, "DPI.backup", "BK-OFF-01")
     assert "/mnt/second/dpi" in evidence(lab.report, "DPI.backup", "BK-COPY-01")
     assert "ID " in evidence(lab.report, "DPI.backup", "BK-REPO-01")
+    # Declared without check_subset, the set reads one thirtieth of its packs a night, in turn.
+    assert "part 1/30 of the data packs read" in evidence(lab.report, "DPI.backup", "BK-CHK-01")
+    assert "1/30 now" in evidence(lab.report, "DPI.backup", "BK-CHK-01")
     # The report carries the sets' trend, valid against the published schema, in JSON and HTML.
     schema = json.loads(
         (Path(__file__).parents[2] / "carehard/report/carehard-report-1.schema.json").read_text()
@@ -260,6 +288,7 @@ def test_healthy_set_passes_every_control_and_records_its_measures(lab: BackupLa
     assert "EXPOSED.backup · BK-OFF-01" in (lab.work / "verify" / "report.md").read_text()
     html = (lab.work / "verify" / "report.html").read_text()
     assert "Backup verifications" in html and "Verifications of DPI" in html
+    assert "DPI: every data pack read once in 30 nights; 1 of 30 parts read" in html
     # The scratch directories are gone from the restore host.
     assert lab.restore.sudo("ls /var/tmp | grep -c carehard-restore || true").stdout.strip() == "0"
 
@@ -304,6 +333,10 @@ def test_healthy_set_passes_every_control_and_records_its_measures(lab: BackupLa
         < 600
     )
     assert metrics[("carehard_run_exit_code", (("mode", "backup"),))] == 0
+    # The next night reads the next part; the evidence says when the first was read.
+    tonight = evidence(load_report(lab.work / "again"), "DPI.backup", "BK-CHK-01")
+    assert "part 2/30 of the data packs read" in tonight
+    assert f"1/30 {lab.report['run']['finished'][:10]}" in tonight, tonight
     table = carehard("backup", "history", "--set", "DPI")
     assert table.stdout.count("DPI") == 2, table.stdout
 
@@ -312,7 +345,10 @@ def test_each_fault_fails_its_control_with_specific_evidence(lab: BackupLab) -> 
     assert lab.verify_proc.returncode == 1, lab.verify_proc.stdout + lab.verify_proc.stderr
     faults = {
         ("STALE", "BK-AGE-01"): "older than the RPO",
-        ("WRONGPW", "BK-REPO-01"): "wrong password",
+        (
+            "WRONGPW",
+            "BK-REPO-01",
+        ): "wrong password for repository /srv/backup/dpi: none of its 1 key(s) opens",
         ("FLIP", "BK-CHK-01"): "found errors",
         ("NOCANARY", "BK-CAN-01"): "missing from snapshot",
         ("ALTERED", "BK-CAN-01"): "differs from the one written",
@@ -320,6 +356,14 @@ def test_each_fault_fails_its_control_with_specific_evidence(lab: BackupLab) -> 
         ("EXPOSED", "BK-OFF-01"): f"from {lab.prod.name}: REACHABLE, repository files present",
         ("MISSING", "BK-REPO-01"): "no repository at /srv/backup/missing",
         ("NOROOM", "BK-RST-01"): "not enough room for the test restore in /mnt/tiny",
+        ("NOKEYS", "BK-REPO-01"): "has no key left (/srv/backup/nokeys/keys is empty)",
+        ("LOCKED", "BK-LCK-01"): "no longer runs on this host",
+        ("BROKEN", "BK-RST-01"): "/srv/dpi/images/scan.bin",
+        ("BROKEN", "BK-RTO-01"): "the test restore failed (see BK-RST-01)",
+        ("NOINDEX", "BK-CHK-01"): "found errors",
+        ("NOINDEX", "BK-RST-01"): "restic could not carry out the restore step",
+        ("GARBLED", "BK-AGE-01"): "2 snapshot(s) of the repository do not load",
+        ("DOWNPROD", "BK-OFF-01"): f"from {lab.gone}: not checked: production host unreachable",
     }
     for (name, control), words in faults.items():
         assert results(lab, name)[control] == "fail", (name, control)
@@ -333,10 +377,25 @@ def test_each_fault_fails_its_control_with_specific_evidence(lab: BackupLab) -> 
     assert results(lab, "SLOW")["BK-RST-01"] == "pass"
     assert results(lab, "EXPOSED")["BK-CHK-01"] == "pass"
     assert "not verified: wrong password" in evidence(lab.report, "WRONGPW.backup", "BK-AGE-01")
+    # A damaged index fails the check and the restore, not the steps that need no index.
+    assert results(lab, "NOINDEX")["BK-AGE-01"] == "pass"
+    assert results(lab, "NOINDEX")["BK-OFF-01"] == "pass"
+    # The lines that name the damage are kept, not only restic's last ("There were 1 errors").
+    assert "ciphertext verification failed" in evidence(lab.report, "BROKEN.backup", "BK-RST-01")
+    # Garbled snapshots are seen as such although the restore host's cache holds them intact.
+    assert results(lab, "GARBLED")["BK-RST-01"] == "fail"
     # A production host that cannot be reached makes no verdict of reachability, and no broken set.
     missing_off = evidence(lab.report, "MISSING.backup", "BK-OFF-01")
-    assert "not checked, the host is unreachable" in missing_off
+    assert f"from {lab.gone}: not checked: production host unreachable" in missing_off
+    assert results(lab, "DOWNPROD")["BK-RST-01"] == "pass"
     assert all(h["reachable"] for h in lab.report["hosts"])
+    # Every fault is a verdict: no set is "error", so the nightly run exits 1 (sets fail), not 3.
+    for host in lab.report["hosts"]:
+        assert not {"error", "unreachable"} & set(statuses(lab.report, host["name"]).values()), host["name"]
+    # A failed restore is no measure: nothing of it in the history's restore times.
+    broken = json.loads(carehard("backup", "history", "--set", "BROKEN", "--format", "json").stdout)
+    assert [c["restore_seconds"] for c in broken] == [None]
+    assert [c["throughput"] for c in broken] == [None]
     # The evidence of the sampled check names what was read; a plain check would have passed.
     assert lab.restore.sudo(restic("/srv/backup/flip", "check --no-lock"), check=False).returncode == 0
 
@@ -375,3 +434,68 @@ def test_bad_input_is_refused_on_one_line_and_records_nothing(lab: BackupLab) ->
     canary = carehard("backup", "canary", "-i", lab.inventory, "--set", "NOPE")
     assert canary.returncode == 2 and "no such backup set" in canary.stderr
     assert carehard("backup", "history", "--format", "json").stdout == before
+
+
+def test_a_production_host_down_still_gets_its_set_restore_tested(lab: BackupLab) -> None:
+    """The night the production host is down is the night the restore test matters most."""
+    out = lab.work / "downprod"
+    proc = carehard(
+        "backup",
+        "verify",
+        "-i",
+        lab.inventory,
+        "--set",
+        "DOWNPROD",
+        "--output",
+        out,
+        "--format",
+        "json",
+        env=lab.env,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = load_report(out)
+    found = statuses(report, "DOWNPROD.backup")
+    assert found.pop("BK-OFF-01") == "fail"
+    assert found.pop("BK-COPY-01") == "fail"  # no second copy declared
+    assert found.pop("BK-CAN-01") == "fail"  # no canary declared
+    assert found == dict.fromkeys(set(BK_CONTROLS) - {"BK-OFF-01", "BK-COPY-01", "BK-CAN-01"}, "pass")
+    assert evidence(report, "DOWNPROD.backup", "BK-OFF-01") == (
+        f"repository /srv/backup/dpi from {lab.gone}: not checked: production host unreachable;"
+    )
+    assert "restic verified the content" in evidence(report, "DOWNPROD.backup", "BK-RST-01")
+
+
+def test_read_data_reads_every_pack_and_finds_what_the_nightly_part_may_miss(lab: BackupLab) -> None:
+    out = lab.work / "read-data"
+    damaged = ("FLIP", "BROKEN", "NOINDEX", "GARBLED")  # the sets whose packs or index are damaged
+    proc = carehard(
+        "backup",
+        "verify",
+        "-i",
+        lab.inventory,
+        *(f"--set={name}" for name in ("DPI", *damaged)),
+        "--read-data",
+        "--output",
+        out,
+        "--format",
+        "json,html",
+        env=lab.env,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = load_report(out)
+    assert statuses(report, "DPI.backup")["BK-CHK-01"] == "pass"
+    assert "all data packs read" in evidence(report, "DPI.backup", "BK-CHK-01")
+    for name in damaged:
+        assert statuses(report, f"{name}.backup")["BK-CHK-01"] == "fail", name
+    assert "found errors" in evidence(report, "BROKEN.backup", "BK-CHK-01")
+    # Every other verdict is the nightly run's.
+    for host in report["hosts"]:
+        nightly = statuses(lab.report, host["name"])
+        tonight = statuses(report, host["name"])
+        changed = {c for c in nightly if nightly[c] != tonight[c]}
+        assert changed <= {"BK-CHK-01"}, (host["name"], changed)
+    # Every part counts as read now.
+    assert (
+        "DPI: every data pack read once in 30 nights; 30 of 30 parts read"
+        in (out / "report.html").read_text()
+    )

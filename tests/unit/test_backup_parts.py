@@ -8,7 +8,11 @@ from typing import Any
 from carehard.backup_parts import check_parts, parts_read
 from carehard.backups import BackupSet
 from carehard.history import History
-from carehard.model import BackupCheck, RunRecord
+from carehard.model import BackupCheck, HostOutcome, RunRecord
+from carehard.report import backup_trend
+from carehard.report.html import render_html
+from carehard.report.markdown import render_markdown
+from tests.unit.test_report_html import sample_report
 
 
 def a_set(name: str, read_cycle: int | None) -> BackupSet:
@@ -79,3 +83,29 @@ def test_a_changed_cycle_starts_again_from_part_one() -> None:
     assert parts_read({"primary": {"check_part": "all"}}, 2) == [1, 2]
     assert parts_read({"primary": {"check_part": "9/7"}}, 7) == []
     assert parts_read({}, 7) == []
+
+
+def test_the_reports_say_when_each_part_was_last_read(tmp_path: Path) -> None:
+    history = History(tmp_path / "history.db")
+    night(history, 1, {"DPI": "1/7"})
+    night(history, 2, {"DPI": "2/7"})
+    run = RunRecord("r", "backup", "x", "2026-12-03T00:00:00+00:00", "0.1.0", 1, {"sets": ["DPI"]}, [], 0)
+    run.hosts["DPI.backup"] = HostOutcome("DPI.backup", facts={"read_cycle": 7, "rpo": "24h"})
+    (entry,) = backup_trend(history.backup_checks("DPI"), run)
+    assert [c["check_part"] for c in entry["checks"]] == ["2/7", "1/7"]
+    assert entry["read_cycle"] == 7
+    assert entry["parts_last_read"]["1/7"] == "2026-12-01T02:00:00+00:00"
+    assert entry["parts_last_read"]["3/7"] is None
+    line = (
+        "DPI: every data pack read once in 7 nights; 2 of 7 parts read, the longest ago 1/7 on"
+        " 2026-12-01 02:00; never read yet: 3/7, 4/7, 5/7, 6/7, 7/7"
+    )
+    report = sample_report()
+    report["backups"] = [entry]
+    assert line in render_markdown(report)
+    page = render_html(report)
+    assert line in page and "ok (part 2/7)" in page
+    # A set checked on a random sample has no read cycle: no such line.
+    run.hosts["DPI.backup"].facts["read_cycle"] = None
+    report["backups"] = backup_trend(history.backup_checks("DPI"), run)
+    assert "never read yet" not in render_markdown(report)

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -456,9 +457,24 @@ def test_a_deleted_index_fails_the_steps_that_need_it_and_the_others_still_run(
     assert "restore" not in verifier.measures
 
 
-def test_snapshots_garbled_in_the_repository_are_not_served_from_a_cache(lab: Lab, healthy: Site) -> None:
+def flip_one_byte(data: bytes) -> bytes:
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 1
+    return bytes(flipped)
+
+
+GARBLES: dict[str, Callable[[bytes], bytes]] = {
+    "overwritten": lambda data: os.urandom(len(data)),  # restic 0.14 warns of these
+    "one-byte-flipped": flip_one_byte,  # and skips these without a word
+}
+
+
+@pytest.mark.parametrize("garble", GARBLES)
+def test_snapshots_garbled_in_the_repository_are_not_served_from_a_cache(
+    lab: Lab, healthy: Site, garble: str
+) -> None:
     """With the restore host's cache warm, restic would read the snapshots from it and pass."""
-    repo = lab.copy("garbled", healthy.repo)
+    repo = lab.copy(f"garbled-{garble}", healthy.repo)
     params = lab.params(repo, steps=["open", "age"])
     warm = lab.restic(
         repo, "snapshots", "--no-lock", RESTIC_CACHE_DIR=params["environment"]["RESTIC_CACHE_DIR"]
@@ -466,7 +482,7 @@ def test_snapshots_garbled_in_the_repository_are_not_served_from_a_cache(lab: La
     assert warm.returncode == 0, warm.stderr
     for snapshot in (repo / "snapshots").iterdir():
         snapshot.chmod(0o600)
-        snapshot.write_bytes(os.urandom(snapshot.stat().st_size))
+        snapshot.write_bytes(GARBLES[garble](snapshot.read_bytes()))
     cached = lab.restic(
         repo, "snapshots", "--no-lock", RESTIC_CACHE_DIR=params["environment"]["RESTIC_CACHE_DIR"]
     )
@@ -474,7 +490,7 @@ def test_snapshots_garbled_in_the_repository_are_not_served_from_a_cache(lab: La
     verifier = verify(params)
     text = failed(verifier, "BK-AGE-01")
     assert text.startswith(
-        "restic could not carry out the age step: 2 snapshot(s) of the repository do not load"
+        "restic could not carry out the age step: 2 snapshot(s) of the repository do not load ("
     ), text
 
 
@@ -823,3 +839,17 @@ def test_rclone_repositories_count_as_reachable_without_probing() -> None:
     reachable, how = backup_reach.probe("rclone:offsite:dpi", 1)
     assert reachable
     assert "cannot be probed" in how
+
+
+def test_a_json_error_of_restic_is_told_by_its_first_line_not_its_stack_trace() -> None:
+    line = json.dumps(
+        {
+            "message_type": "exit_error",
+            "code": 1,
+            "message": "id 1b7b9a55 not found in repository\ngithub.com/restic/restic/internal.Load",
+        }
+    )
+    proc = subprocess.CompletedProcess(["restic"], 1, "", line + "\n")
+    assert restic_verify.failure(proc) == "id 1b7b9a55 not found in repository"
+    plain = subprocess.CompletedProcess(["restic"], 1, "", "Fatal: unable to open config file\n")
+    assert restic_verify.failure(plain) == "unable to open config file"

@@ -116,6 +116,7 @@ STEP_CONTROLS = {
     "check": ("BK-CHK-01",),
     "restore": ("BK-RST-01", "BK-CAN-01", "BK-RTO-01"),
 }
+STEP_ERRORS = (RuntimeError, ValueError, OSError, KeyError, TypeError, IndexError)
 # Lines of restic's output that name what is damaged (a file, a blob, a pack) or the error itself.
 DAMAGE = re.compile(r"error|fail|invalid|cannot|unable|not found|missing|mismatch|corrupt", re.I)
 DAMAGE_LINES = 5
@@ -234,8 +235,21 @@ def stale_because(lock: Mapping[str, Any], age: float, limit: float) -> str | No
     return None
 
 
+def said(line: str) -> str:
+    """A line of restic's stderr; with --json, an error is a JSON object whose message may carry a
+    Go stack trace after its first line: only that first line."""
+    if line.startswith("{") and '"message_type"' in line:
+        try:
+            message = json.loads(line).get("message")
+        except ValueError:
+            return line
+        if isinstance(message, str) and message.strip():
+            return message.strip().splitlines()[0]
+    return line
+
+
 def failure(proc: subprocess.CompletedProcess[str]) -> str:
-    lines = [ln.strip() for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
+    lines = [said(ln.strip()) for ln in (proc.stderr or proc.stdout or "").splitlines() if ln.strip()]
     fatal = [ln for ln in lines if ln.startswith("Fatal:")]
     text = "; ".join(fatal or lines[-3:]) or f"restic exited with {proc.returncode}"
     return text.removeprefix("Fatal: ")
@@ -307,10 +321,13 @@ class Verifier:
             if step in self.steps:
                 try:
                     method()
-                except (RuntimeError, ValueError, OSError) as exc:
+                except STEP_ERRORS as exc:
+                    # KeyError, TypeError, IndexError: restic answered with JSON of another shape.
+                    text = str(exc) if isinstance(exc, (RuntimeError, OSError, ValueError)) else repr(exc)
+                    why = f"restic could not carry out the {step} step: {text}"
                     for control in STEP_CONTROLS[step]:
                         if control not in self.verdicts:
-                            self.verdict(control, False, f"restic could not carry out the {step} step: {exc}")
+                            self.verdict(control, False, why)
 
     # ---- BK-REPO-01: opens, encrypted ------------------------------------------------------------------
     def open(self) -> None:
@@ -393,21 +410,36 @@ class Verifier:
             args += ["--path", path]
         return args
 
+    def _all_snapshots_load(self) -> subprocess.CompletedProcess[str]:
+        """restic lists the snapshots it can load and skips the others, warning or not (exit 0): a
+        snapshot that does not load may be the newest backup. The repository's snapshot files are
+        counted apart (`list snapshots` decrypts nothing) and every one must load."""
+        listed = self.restic.run("list", "snapshots")
+        if listed.returncode != 0:
+            raise RuntimeError(failure(listed))
+        every = self.restic.run("snapshots", "--json")
+        if every.returncode != 0:
+            raise RuntimeError(failure(every))
+        loaded = {s.get("id") for s in json.loads(every.stdout or "[]") or []}
+        unloaded = sorted({ln.strip() for ln in listed.stdout.splitlines() if ln.strip()} - loaded)
+        if unloaded:
+            self.measures["snapshots_unloaded"] = len(unloaded)
+            said = [ln.strip() for ln in every.stderr.splitlines() if DAMAGE.search(ln) or "load" in ln]
+            detail = "; ".join(said[:DAMAGE_LINES]) or "restic skips them without a word"
+            raise RuntimeError(
+                f"{len(unloaded)} snapshot(s) of the repository do not load"
+                f" ({', '.join(i[:8] for i in unloaded[:DAMAGE_LINES])}): {detail}"
+            )
+        return every
+
     def _newest(self) -> dict[str, Any] | None:
         if self.snapshot is None and self.unopened is None:
-            proc = self.restic.run("snapshots", "--json", *self._filters())
+            every = self._all_snapshots_load()
+            filters = self._filters()
+            proc = self.restic.run("snapshots", "--json", *filters) if filters else every
             if proc.returncode != 0:
                 raise RuntimeError(failure(proc))
             snapshots = json.loads(proc.stdout or "[]")
-            # restic lists the snapshots it can load and warns of the others (exit 0): a snapshot that
-            # does not load may be the newest backup, so a listing with such warnings is not trusted.
-            unloaded = [
-                ln.strip() for ln in proc.stderr.splitlines() if ln.startswith("could not load snapshot")
-            ]
-            if unloaded:
-                self.measures["snapshots_unloaded"] = len(unloaded)
-                shown = "; ".join(unloaded[:DAMAGE_LINES])
-                raise RuntimeError(f"{len(unloaded)} snapshot(s) of the repository do not load ({shown})")
             self.measures["snapshot_count"] = len(snapshots or [])
             if snapshots:
                 self.snapshot = max(snapshots, key=lambda s: parse_time(s["time"]))
