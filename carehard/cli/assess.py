@@ -11,6 +11,7 @@ import click
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, err, out, outputs, print_files_and_notes, run, selection_options
 from carehard.cli.display import findings_table, run_summary
+from carehard.cli.narrow import show
 from carehard.engine.selection import Selection, parse_ids, select_controls
 from carehard.errors import UsageError
 from carehard.jobs.assess import AssessJob
@@ -54,9 +55,9 @@ def _assess(
     count = len(select_controls(load_catalog(), selection)) if err.is_terminal else 0
     job = AssessJob(mode, inventory, selection, allow_local)
     result = run(job, outputs(output, formats, metrics_file), mode, count)
-    out.print(run_summary(result.run))
+    show(out, run_summary(result.run))
     findings = findings_table(result.run)
     if findings is not None:
-        out.print(findings)
+        show(out, findings)
     print_files_and_notes(result)
     sys.exit(result.exit_code)

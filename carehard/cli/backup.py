@@ -23,6 +23,7 @@ from carehard.cli.base import (
     say,
 )
 from carehard.cli.display import backup_checks_table, findings_table
+from carehard.cli.narrow import show
 from carehard.history import History
 from carehard.jobs.backup_verify import FAMILY, BackupVerifyJob
 from carehard.jobs.canary import CanaryJob
@@ -55,10 +56,10 @@ def backup_verify(
     job = BackupVerifyJob(inventory, sets, read_data)
     count = len([c for c in load_catalog().all() if c.family == FAMILY]) if err.is_terminal else 0
     result = run(job, outputs(output, formats, metrics_file), "backup verify", count)
-    out.print(backup_checks_table(job.backup_checks(), title=f"carehard backup verify {result.run.id}"))
+    show(out, backup_checks_table(job.backup_checks(), title=f"carehard backup verify {result.run.id}"))
     findings = findings_table(result.run)
     if findings is not None:
-        out.print(findings)
+        show(out, findings)
     print_files_and_notes(result)
     sys.exit(result.exit_code)
 
@@ -98,4 +99,4 @@ def backup_history(set_name: str | None, last: int, fmt: str) -> None:
     if not checks:
         out.print(f"no verification of {set_name} in the history" if set_name else "no verification yet")
         return
-    out.print(backup_checks_table(checks))
+    show(out, backup_checks_table(checks))

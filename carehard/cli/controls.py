@@ -8,6 +8,7 @@ import click
 
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, out
+from carehard.cli.narrow import show
 from carehard.errors import UsageError
 
 
@@ -33,7 +34,7 @@ def controls_list(family: str | None, level: int | None, fmt: str) -> None:
     else:
         from carehard.cli.display import controls_table
 
-        out.print(controls_table(chosen))
+        show(out, controls_table(chosen))
 
 
 @controls.command("show")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from carehard.catalog import Control
+from carehard.cli.narrow import clip
 from carehard.durations import format_duration
 from carehard.model import STATUSES, BackupCheck, RunRecord, RunSummary, WindowRecord
 from carehard.report.care import CareEvidence
@@ -88,7 +90,7 @@ def findings_table(run: RunRecord) -> Table | None:
     if not rows:
         return None
     for host, control, status, evidence in rows[:MAX_FINDINGS]:
-        table.add_row(host, control, f"[{STATUS_STYLE[status]}]{status}[/]", evidence[:160])
+        table.add_row(host, control, f"[{STATUS_STYLE[status]}]{status}[/]", clip(evidence, 160))
     if len(rows) > MAX_FINDINGS:
         table.add_row("…", f"{len(rows) - MAX_FINDINGS} more", "", "see the report")
     return table
@@ -159,21 +161,37 @@ def runs_table(summaries: Iterable[RunSummary]) -> Table:
     table = Table(title="runs", title_justify="left", header_style="bold")
     columns = ("Run", "Mode", "Started", "Inventory", "Exit", "Pass rate", "Fail", "Error", "Unreachable")
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in ("Run", "Started"))
     for s in summaries:
-        rate = s.pass_rate
         table.add_row(
             s.id,
             s.mode,
-            s.started,
+            _short(s.started),
             s.inventory,
             str(s.exit_code),
-            "-" if rate is None else f"{rate * 100:.1f} %",
+            _rate(s),
             str(s.counts.get("fail", 0)),
             str(s.counts.get("error", 0)),
             str(s.counts.get("unreachable", 0)),
         )
     return table
+
+
+def runs_lines(summaries: Iterable[RunSummary]) -> Group:
+    """The runs on a narrow terminal: two lines each, the id whole (what `report --run` takes)."""
+    lines: list[RenderableType] = [Text("runs", style="bold")]
+    for s in summaries:
+        first = Text(s.id, style="bold")
+        first.append(f"  {s.mode}  {_short(s.started)}  exit {s.exit_code}  pass rate {_rate(s)}")
+        counts = ", ".join(f"{s.counts.get(k, 0)} {k}" for k in ("fail", "error", "unreachable"))
+        second = Text(f"  {counts} · {s.inventory}", style="dim", overflow="fold")
+        lines += [first, second]
+    return Group(*lines)
+
+
+def _rate(summary: RunSummary) -> str:
+    rate = summary.pass_rate
+    return "-" if rate is None else f"{rate * 100:.1f} %"
 
 
 def diff_table(diff: RunDiff) -> Table:

@@ -10,6 +10,7 @@ import click
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, err, metrics_option, out, outputs, print_files_and_notes, run
 from carehard.cli.display import findings_table, fleet_table
+from carehard.cli.narrow import show
 from carehard.errors import UsageError
 from carehard.jobs.facts import FactsJob, facts_controls, stored_rows
 from carehard.report import fleet
@@ -64,12 +65,12 @@ def facts(
     run_record = result.run if result is not None else None
     if fmt == "table":
         if rows:
-            out.print(fleet_table(rows))
+            show(out, fleet_table(rows))
         else:
             out.print("no fleet facts in the history yet: run carehard facts")
         findings = findings_table(run_record) if run_record is not None else None
         if findings is not None:
-            out.print(findings)
+            show(out, findings)
     else:
         text = fleet.render_json(rows) if fmt == "json" else fleet.render_csv(rows, bom=output is not None)
         if output is not None:

@@ -10,12 +10,18 @@ import click
 
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, out, report_options
+from carehard.cli.narrow import fits, show
 from carehard.errors import UsageError
 from carehard.report import parse_formats
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--run", "run_id", metavar="ID", help="This run of the history (see `carehard runs list`).")
+@click.option(
+    "--run",
+    "run_id",
+    metavar="ID",
+    help="This run of the history: its id (see `carehard runs list`), a unique prefix of it, last or last~N.",
+)
 @click.option("--last", is_flag=True, help="The newest run of the history (the default).")
 @click.option(
     "--artifacts",
@@ -43,7 +49,7 @@ def report(
     files = write_reports(report, output, chosen)
     from carehard.cli.display import run_summary
 
-    out.print(run_summary(source.run))
+    show(out, run_summary(source.run))
     for path in files:
         out.print(f"report: {path}")
 
@@ -55,6 +61,8 @@ def report(
 def report_diff(before: str, after: str, fmt: str) -> None:
     """What changed from run BEFORE to run AFTER: regressions, improvements, hosts added or gone.
 
+    A run is its id, a unique prefix of it, `last` or `last~N` (e.g. `report diff last~1 last`).
+
     Exits 1 when a control regressed, for CI.
     """
     from carehard.cli.display import diff_table
@@ -65,7 +73,7 @@ def report_diff(before: str, after: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
-        out.print(diff_table(result))
+        show(out, diff_table(result))
     if result.regressed:
         sys.exit(1)
 
@@ -94,7 +102,7 @@ def report_evidence(care: bool, inventory: str | None, objectives: Path | None, 
         click.echo(json.dumps(evidence.as_dict(), indent=2, ensure_ascii=False))
         return
     for table in care_tables(evidence):
-        out.print(table)
+        show(out, table)
 
 
 def _inventory_asked(text: str) -> str:
@@ -121,7 +129,7 @@ def runs() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def runs_list(last: int, fmt: str) -> None:
     """The newest runs: id, mode, dates, inventory, exit code and counts per status."""
-    from carehard.cli.display import runs_table
+    from carehard.cli.display import runs_lines, runs_table
     from carehard.history import History
     from carehard.paths import history_path
 
@@ -132,4 +140,5 @@ def runs_list(last: int, fmt: str) -> None:
     if not summaries:
         out.print("no run in the history yet")
         return
-    out.print(runs_table(summaries))
+    table = runs_table(summaries)
+    out.print(table if fits(table, out) else runs_lines(summaries))

@@ -12,6 +12,7 @@ import click
 from carehard.backups import declared_sets
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, metrics_option, out, warn
+from carehard.cli.narrow import show
 from carehard.engine.selection import Selection, parse_ids, select_controls
 from carehard.errors import UsageError
 
@@ -131,7 +132,7 @@ def schedule_list(fmt: str) -> None:
     table = Table(*(c.replace("_", " ") for c in columns))
     for row in rows:
         table.add_row(*(row[c] for c in columns))
-    out.print(table)
+    show(out, table)
 
 
 @schedule.command("remove")

@@ -21,6 +21,7 @@ from carehard.cli.base import (
     say,
 )
 from carehard.cli.display import windows_table
+from carehard.cli.narrow import show
 from carehard.engine.inventory import list_hosts
 from carehard.history import History
 from carehard.jobs.vendor_window import VendorWindowJob
@@ -113,4 +114,4 @@ def vendor_list(inventory: Path | None, show_all: bool, fmt: str) -> None:
     if not windows:
         out.print("no vendor window open" if not show_all else "no vendor window in the history")
         return
-    out.print(windows_table(windows, now))
+    show(out, windows_table(windows, now))

@@ -106,11 +106,21 @@ class History:
             return run
 
     def last_run_id(self) -> str | None:
+        ids = self.run_ids(limit=1)
+        return ids[0] if ids else None
+
+    def run_ids(self, prefix: str = "", limit: int = 0) -> list[str]:
+        """The ids of the runs (those starting with prefix), newest first."""
         if not self.path.exists():
-            return None
+            return []
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         with reading(self.path) as db:
-            row = db.execute("SELECT id FROM runs ORDER BY started DESC, id DESC LIMIT 1").fetchone()
-            return str(row[0]) if row else None
+            rows = db.execute(
+                "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY started DESC, id DESC"
+                + (f" LIMIT {int(limit)}" if limit > 0 else ""),
+                (escaped + "%",),
+            ).fetchall()
+        return [str(row[0]) for row in rows if str(row[0]).startswith(prefix)]  # LIKE ignores case
 
     def newest_host_facts(
         self, mode: str | None = None, holding: str | None = None, until: str | None = None

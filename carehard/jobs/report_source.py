@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,17 +13,37 @@ from carehard.model import BackupCheck, RunRecord
 from carehard.paths import history_path
 from carehard.report.trend import backup_set_trend, run_trend
 
+RELATIVE = re.compile(r"^last(?:~([0-9]+))?$")
+
 
 def load_history_run(run_id: str | None) -> RunRecord:
     history = History(history_path())
-    if run_id is None:
-        run_id = history.last_run_id()
-        if run_id is None:
-            raise UsageError("no run in the history yet: run carehard audit first")
-    run = history.load(run_id)
-    if run is None:
+    run = history.load(resolve_run_id(history, run_id or "last"))
+    if run is None:  # removed between the two reads
         raise UsageError(f"no run {run_id} in the history: see `carehard runs list`")
     return run
+
+
+def resolve_run_id(history: History, text: str) -> str:
+    """A run as the user names it: its id, a unique prefix of it, `last`, or `last~N` (N runs before)."""
+    relative = RELATIVE.match(text)
+    if relative:
+        back = int(relative.group(1) or 0)
+        ids = history.run_ids(limit=back + 1)
+        if not ids:
+            raise UsageError("no run in the history yet: run carehard audit first")
+        if len(ids) <= back:
+            raise UsageError(f"{text}: the history holds only {len(ids)} run(s)")
+        return ids[back]
+    found = history.run_ids(prefix=text)
+    if text in found:
+        return text
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UsageError(f"no run {text} in the history: see `carehard runs list`")
+    shown = ", ".join(found[:3]) + (", …" if len(found) > 3 else "")
+    raise UsageError(f"run {text}: {len(found)} runs start so ({shown}); give more of the id")
 
 
 @dataclass(frozen=True)
