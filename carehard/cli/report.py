@@ -36,15 +36,23 @@ def report(
     """Write the reports of a past run: from the history, or from a run's ansible-runner artifacts."""
     if ctx.invoked_subcommand is not None:
         return
+    from carehard.establishment import load_establishment
     from carehard.jobs.report_source import load_run
     from carehard.report import build_report, write_reports
 
     if sum(bool(x) for x in (run_id, last, artifacts)) > 1:
         raise UsageError("give one of --run, --last and --artifacts")
     chosen = tuple(parse_formats(formats))
+    establishment = load_establishment()
     source = load_run(run_id, artifacts)
     report = build_report(
-        source.run, load_catalog(), source.backups, source.trend, fleet=source.fleet, exposure=source.exposure
+        source.run,
+        load_catalog(),
+        source.backups,
+        source.trend,
+        fleet=source.fleet,
+        exposure=source.exposure,
+        establishment=establishment,
     )
     files = write_reports(report, output, chosen)
     from carehard.cli.display import run_summary

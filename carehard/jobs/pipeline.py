@@ -19,6 +19,7 @@ from carehard.engine.lock import run_lock
 from carehard.engine.results import ResultFolder, RunObserver, apply_waivers
 from carehard.engine.run import PlaybookRun, RunnerOutcome, new_run_id, run_playbook
 from carehard.errors import HistoryError, RunBroken, UsageError
+from carehard.establishment import load_establishment
 from carehard.history import History
 from carehard.history.connection import writable
 from carehard.history.upkeep import check_before_run
@@ -157,6 +158,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
         if outputs.metrics_file is not None:
             metrics.check_target(outputs.metrics_file)
         alerts = notify.load_settings(job.inventory, job.inventory_hosts)
+        establishment = load_establishment() if job.policy.reports else None
         formats = outputs.formats if job.policy.reports else ()
         if formats:
             _prepare_output(outputs.directory)
@@ -187,7 +189,8 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
         unsaved = _record(job, record, history)
         files: list[Path] = []
         if formats:
-            report = build_report(record, catalog, **_report_parts(job, record, history))
+            parts = _report_parts(job, record, history)
+            report = build_report(record, catalog, establishment=establishment, **parts)
             files = write_reports(report, outputs.directory, formats)
     result = JobResult(record, files, unsaved=unsaved)
     if set_aside:

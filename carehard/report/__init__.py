@@ -63,9 +63,11 @@ def build_report(
     trend: Sequence[dict[str, Any]] | None = None,
     fleet: Sequence[dict[str, Any]] | None = None,
     exposure: dict[str, Any] | None = None,
+    establishment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history;
-    with `fleet` and `exposure` (carehard.fleet.report_extras), the inventory rows and exposure map."""
+    with `fleet` and `exposure` (carehard.fleet.report_extras), the inventory rows and exposure map;
+    with `establishment` (carehard.establishment), whom the report is about."""
     controls = []
     for cid in run.controls:
         if cid in catalog:
@@ -105,6 +107,8 @@ def build_report(
         "hosts": hosts,
         "summary": count_statuses(run.hosts.values()),
     }
+    if establishment:
+        report["establishment"] = dict(establishment)
     if backups:
         report["backups"] = backup_trend(backups, run)
     if trend:

@@ -48,6 +48,8 @@ COLUMNS: tuple[str, ...] = (
     "anssi_hygiene",
     "anssi_bp028",
     "cis",
+    "establishment",
+    "finess",
 )
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -98,6 +100,8 @@ def render_csv(report: dict[str, Any]) -> str:
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     run_cells = [_cell(run.get("id")), _cell(run.get("started")), _cell(run.get("mode"))]
+    who = report.get("establishment") or {}
+    who_cells = [_cell(who.get("name")), _cell(who.get("finess"))]
     for host in report.get("hosts") or []:
         facts = host.get("facts") or {}
         host_cells = [
@@ -124,6 +128,7 @@ def render_csv(report: dict[str, Any]) -> str:
                     _cell(_join(refs.get("anssi_hygiene"))),
                     _cell(_join(refs.get("anssi_bp028"))),
                     _cell(_join(refs.get("cis"))),
+                    *who_cells,
                 ]
             )
     return out.getvalue()

@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from carehard.establishment import FIELDS
 from carehard.report.html_backups import backup_set_view
 from carehard.report.html_charts import run_trend_chart
 from carehard.report.html_fleet import exposure_view, fleet_view
@@ -72,6 +73,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     selection = run.get("selection") or {}
     return {
         "schema": report.get("schema", ""),
+        "establishment": {key: (report.get("establishment") or {}).get(key, "") for key in FIELDS},
         "run": {
             "id": run.get("id", ""),
             "mode": run.get("mode", ""),

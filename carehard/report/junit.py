@@ -113,7 +113,9 @@ def render_junit(report: dict[str, Any]) -> str:
             suite.set("timestamp", timestamp)
         props = ET.SubElement(suite, "properties")
         facts = host.get("facts") or {}
-        for key, value in (("reachable", str(bool(host.get("reachable", True))).lower()), *facts.items()):
+        who = {f"establishment_{key}": value for key, value in (report.get("establishment") or {}).items()}
+        reachable = ("reachable", str(bool(host.get("reachable", True))).lower())
+        for key, value in (reachable, *facts.items(), *who.items()):
             if value is not None:
                 ET.SubElement(props, "property", name=_clean(key), value=_clean(value))
         counts: Counter[str] = Counter()

@@ -34,6 +34,7 @@ from carehard.report.labels import (
 MAX_HOSTS = 10
 MAX_PROBLEMS = 20
 MAX_SETS = 8
+WHO = (("finess", "FINESS"), ("site", "site"), ("author", "author"), ("contact", "contact"))
 _CELL_MAX = 100
 _TITLE_MAX = 80
 
@@ -97,7 +98,13 @@ def _header(report: dict[str, Any]) -> list[str]:
         meta.append(f"inventory {_text(inventory, 60)}")
     if isinstance(exit_code, int):
         meta.append(f"exit code {exit_code}: {EXIT_CODES.get(exit_code, '')}".rstrip(": "))
-    return [title, "", " · ".join(m for m in meta if m)]
+    lines = [title, "", " · ".join(m for m in meta if m)]
+    who = report.get("establishment") or {}
+    if who.get("name"):
+        parts = [f"**{_text(who['name'], 120)}**"]
+        parts += [f"{label} {_text(who[key], 120)}" for key, label in WHO if who.get(key)]
+        lines += ["", " · ".join(parts)]
+    return lines
 
 
 def _summary(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[str]:
