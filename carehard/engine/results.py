@@ -247,7 +247,20 @@ def _fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:
         "kernel": facts.get("ansible_kernel"),
         "virtualization": _virtualization(facts),
         "architecture": facts.get("ansible_architecture"),
+        "address": _address(facts),
     }
+
+
+def _address(facts: Mapping[str, Any]) -> str | None:
+    """The host's main IP address: its default route's (Linux), else its first one (Windows too)."""
+    default = facts.get("ansible_default_ipv4")
+    if isinstance(default, dict) and default.get("address"):
+        return str(default["address"])
+    for key in ("ansible_all_ipv4_addresses", "ansible_ip_addresses"):
+        found = facts.get(key)
+        if isinstance(found, list) and found:
+            return str(found[0])
+    return None
 
 
 def _virtualization(facts: Mapping[str, Any]) -> str | None:

@@ -78,7 +78,7 @@ def build_report(
         {
             "name": host.name,
             "reachable": host.reachable,
-            "facts": {key: host.facts.get(key) for key in ("os", "os_version", "kernel", "virtualization")},
+            "facts": {key: host.facts.get(key) for key in HOST_FACTS},
             "errors": list(host.errors),
             "waivers": [
                 {"control": w["id"], "reason": w["reason"], "expiry": w["expiry"], "active": w["active"]}
@@ -120,6 +120,7 @@ def build_report(
     return report
 
 
+HOST_FACTS = ("os", "os_version", "kernel", "virtualization", "address")
 TREND_KEYS = (
     "checked_at",
     "run_id",

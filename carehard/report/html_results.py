@@ -41,7 +41,7 @@ def host_view(host: dict[str, Any], control_ids: list[str]) -> dict[str, Any]:
     return {
         "name": str(host.get("name", "?")),
         "reachable": reachable,
-        "facts": {k: facts.get(k) for k in ("os", "os_version", "kernel", "virtualization")},
+        "facts": {k: facts.get(k) for k in ("os", "os_version", "kernel", "virtualization", "address")},
         "errors": [str(e) for e in host.get("errors") or []],
         "cells": cells,
         "spanning": not reachable and not by_control,
