@@ -25,6 +25,7 @@ CATALOG_DIR = Path(__file__).resolve().parent
 # Also in the schema (carehard/config/schemas/catalog.yml): a unit test holds the two equal.
 ID_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z0-9]+-[0-9]{2}$")
 REFERENCE_KINDS = ("anssi_hygiene", "anssi_bp028", "cis", "care")
+LANGUAGES = ("en", "fr")  # English is the catalog's own; each control also says it in French
 
 
 class CatalogError(UsageError, ValueError):
@@ -42,17 +43,26 @@ class Control:
     remediation: str
     rationale: str
     references: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    fix: str = ""  # what harden does for it, or the manual step of an audit-only control
+    # The texts in other languages: {"fr": {"title": ..., "rationale": ..., "fix": ...}}.
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def text(self, key: str, lang: str = "en") -> str:
+        """title, rationale or fix in lang (English where the catalog lacks that language's)."""
+        english = str(getattr(self, key))
+        return (self.texts.get(lang) or {}).get(key) or english
+
+    def as_dict(self, lang: str = "en") -> dict[str, Any]:
         return {
             "id": self.id,
-            "title": self.title,
+            "title": self.text("title", lang),
             "family": self.family,
             "platforms": list(self.platforms),
             "severity": self.severity,
             "level": self.level,
             "remediation": self.remediation,
-            "rationale": self.rationale,
+            "rationale": self.text("rationale", lang),
+            "fix": self.text("fix", lang),
             "references": {kind: list(self.references.get(kind, ())) for kind in REFERENCE_KINDS},
         }
 
@@ -124,4 +134,10 @@ def _parse_control(family: str, entry: dict[str, Any]) -> Control:
         remediation=entry["remediation"],
         rationale=" ".join(entry["rationale"].split()),
         references={kind: tuple(str(v) for v in references.get(kind, [])) for kind in REFERENCE_KINDS},
+        fix=" ".join(str(entry.get("fix") or "").split()),
+        texts={
+            lang: {key: " ".join(str(value).split()) for key, value in texts.items()}
+            for lang, texts in (("fr", entry.get("fr") or {}),)
+            if texts
+        },
     )

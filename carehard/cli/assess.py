@@ -50,11 +50,12 @@ def _assess(
     output: Path,
     formats: str,
     metrics_file: Path | None = None,
+    lang: str | None = None,
 ) -> None:
     selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip, "--skip"), limit=limit)
     count = len(select_controls(load_catalog(), selection)) if err.is_terminal else 0
     job = AssessJob(mode, inventory, selection, allow_local)
-    result = run(job, outputs(output, formats, metrics_file), mode, count)
+    result = run(job, outputs(output, formats, metrics_file, lang), mode, count)
     show(out, run_summary(result.run))
     findings = findings_table(result.run)
     if findings is not None:

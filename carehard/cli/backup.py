@@ -48,6 +48,7 @@ def backup_verify(
     output: Path,
     formats: str,
     metrics_file: Path | None,
+    lang: str | None,
 ) -> None:
     """Restore-test every backup set: repository, snapshot age, check, restore, canary, RTO, isolation.
 
@@ -55,7 +56,7 @@ def backup_verify(
     """
     job = BackupVerifyJob(inventory, sets, read_data)
     count = len([c for c in load_catalog().all() if c.family == FAMILY]) if err.is_terminal else 0
-    result = run(job, outputs(output, formats, metrics_file), "backup verify", count)
+    result = run(job, outputs(output, formats, metrics_file, lang), "backup verify", count)
     show(out, backup_checks_table(job.backup_checks(), title=f"carehard backup verify {result.run.id}"))
     findings = findings_table(result.run)
     if findings is not None:

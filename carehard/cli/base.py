@@ -14,6 +14,7 @@ from carehard import __version__
 from carehard.cli.progress import RunProgress
 from carehard.engine.selection import DEFAULT_LEVEL
 from carehard.jobs.pipeline import Job, JobResult, Outputs, run_job
+from carehard.lang import LANGUAGES
 from carehard.report import parse_formats
 
 out = Console()
@@ -46,9 +47,11 @@ def complain(message: str) -> None:
     err.print(f"carehard: error: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
-def outputs(output: Path | None = None, formats: str = "", metrics_file: Path | None = None) -> Outputs:
+def outputs(
+    output: Path | None = None, formats: str = "", metrics_file: Path | None = None, lang: str | None = None
+) -> Outputs:
     chosen = tuple(parse_formats(formats)) if formats else ()
-    return Outputs(output or Path("carehard-report"), chosen, metrics_file)
+    return Outputs(output or Path("carehard-report"), chosen, metrics_file, lang)
 
 
 def run(job: Job, where: Outputs, label: str = "", controls: int = 0) -> JobResult:
@@ -107,7 +110,12 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def report_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--output DIR and --format LIST, as every command that writes reports takes them."""
+    """--output DIR, --format LIST and --lang, as every command that writes reports takes them."""
+    command = click.option(
+        "--lang",
+        type=click.Choice(LANGUAGES),
+        help="Language of the reports (default: the config file's carehard_lang, else the locale's).",
+    )(command)
     command = click.option(
         "--format",
         "formats",

@@ -63,6 +63,7 @@ def exposure_scan(
     output: Path,
     formats: str,
     metrics_file: Path | None,
+    lang: str | None,
 ) -> None:
     """From HOST, probe the TCP ports of the other inventory hosts (never anything else) and compare
     what answers with each host's carehard_exposure_allowed (control EX-NET-01).
@@ -71,7 +72,7 @@ def exposure_scan(
     its probe broke.
     """
     options = ScanOptions(inventory, vantage, parse_ports(ports), limit, timeout, rate, method)
-    where = outputs(output, formats, metrics_file)
+    where = outputs(output, formats, metrics_file, lang)
     plan = plan_scan(options)
     for name, why in plan.skipped:
         err.print(f"carehard: {name} not scanned: {why}", markup=False, highlight=False, soft_wrap=True)

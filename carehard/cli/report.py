@@ -31,13 +31,20 @@ from carehard.report import parse_formats
 @report_options
 @click.pass_context
 def report(
-    ctx: click.Context, run_id: str | None, last: bool, artifacts: Path | None, output: Path, formats: str
+    ctx: click.Context,
+    run_id: str | None,
+    last: bool,
+    artifacts: Path | None,
+    output: Path,
+    formats: str,
+    lang: str | None,
 ) -> None:
     """Write the reports of a past run: from the history, or from a run's ansible-runner artifacts."""
     if ctx.invoked_subcommand is not None:
         return
     from carehard.establishment import load_establishment
     from carehard.jobs.report_source import load_run
+    from carehard.lang import report_lang
     from carehard.report import build_report, write_reports
 
     if sum(bool(x) for x in (run_id, last, artifacts)) > 1:
@@ -53,6 +60,7 @@ def report(
         fleet=source.fleet,
         exposure=source.exposure,
         establishment=establishment,
+        lang=report_lang(lang),
     )
     files = write_reports(report, output, chosen)
     from carehard.cli.display import run_summary

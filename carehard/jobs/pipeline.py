@@ -23,6 +23,7 @@ from carehard.establishment import load_establishment
 from carehard.history import History
 from carehard.history.connection import writable
 from carehard.history.upkeep import check_before_run
+from carehard.lang import report_lang
 from carehard.model import EXIT_UNSAVED, BackupCheck, HostOutcome, RunRecord, exit_code_of
 from carehard.paths import history_path, state_dir
 from carehard.report import build_report, warm_up, write_reports
@@ -48,6 +49,7 @@ class Outputs:
     directory: Path = Path("carehard-report")
     formats: tuple[str, ...] = ()
     metrics_file: Path | None = None
+    lang: str | None = None  # None: the config file's, else the locale's
 
 
 @dataclass
@@ -159,6 +161,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
             metrics.check_target(outputs.metrics_file)
         alerts = notify.load_settings(job.inventory, job.inventory_hosts)
         establishment = load_establishment() if job.policy.reports else None
+        lang = report_lang(outputs.lang)
         formats = outputs.formats if job.policy.reports else ()
         if formats:
             _prepare_output(outputs.directory)
@@ -190,7 +193,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
         files: list[Path] = []
         if formats:
             parts = _report_parts(job, record, history)
-            report = build_report(record, catalog, establishment=establishment, **parts)
+            report = build_report(record, catalog, establishment=establishment, lang=lang, **parts)
             files = write_reports(report, outputs.directory, formats)
     result = JobResult(record, files, unsaved=unsaved)
     if set_aside:

@@ -64,6 +64,7 @@ def build_report(
     fleet: Sequence[dict[str, Any]] | None = None,
     exposure: dict[str, Any] | None = None,
     establishment: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history;
     with `fleet` and `exposure` (carehard.fleet.report_extras), the inventory rows and exposure map;
@@ -71,7 +72,7 @@ def build_report(
     controls = []
     for cid in run.controls:
         if cid in catalog:
-            controls.append(catalog[cid].as_dict())
+            controls.append(catalog[cid].as_dict(lang))
         else:
             controls.append(_unknown_control(cid))
     hosts = [
@@ -107,6 +108,8 @@ def build_report(
         "hosts": hosts,
         "summary": count_statuses(run.hosts.values()),
     }
+    if lang != "en":
+        report["lang"] = lang
     if establishment:
         report["establishment"] = dict(establishment)
     if backups:

@@ -1,0 +1,5 @@
+"""French words of the html renderer(s): English text -> French text (see carehard.report.i18n)."""
+
+from __future__ import annotations
+
+WORDS: dict[str, str] = {}
