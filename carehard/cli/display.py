@@ -51,6 +51,7 @@ def control_detail(control: Control) -> Table:
         ("Level", str(control.level)),
         ("Remediation", control.remediation),
         ("Rationale", control.rationale),
+        ("Fix", control.fix or "-"),
         ("ANSSI hygiene", ", ".join(refs.get("anssi_hygiene", ())) or "-"),
         ("ANSSI BP-028", ", ".join(refs.get("anssi_bp028", ())) or "-"),
         ("CIS", ", ".join(refs.get("cis", ())) or "-"),

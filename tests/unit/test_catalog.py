@@ -59,7 +59,7 @@ def test_valid_file_loads(tmp_path: Path) -> None:
         (
             entry(colour="red"),
             f"{CONTROL}.colour (id WL-TST-01): unknown key (known: id, title, platforms, severity, level,"
-            " remediation, rationale, references)",
+            " remediation, rationale, fix, fr, references)",
         ),
         (
             {k: v for k, v in entry().items() if k != "rationale"},
