@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from carehard.catalog import Control
+from carehard.catalog import Catalog, Control, load_catalog
 from carehard.cli.narrow import clip
 from carehard.durations import format_duration
 from carehard.model import STATUSES, BackupCheck, RunRecord, RunSummary, WindowRecord
@@ -26,6 +26,7 @@ STATUS_STYLE = {
     "unreachable": "bold red",
 }
 MAX_FINDINGS = 40
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 def controls_table(controls: Iterable[Control]) -> Table:
@@ -78,23 +79,41 @@ def run_summary(run: RunRecord) -> Table:
 
 
 def findings_table(run: RunRecord) -> Table | None:
-    """What needs attention: every result that is not pass, fixed or not applicable."""
+    """What needs attention: every result that is not pass, fixed or not applicable, the most severe
+    first (critical, high, medium, low), then by host."""
+    catalog = load_catalog()
     table = Table(header_style="bold", box=None)
-    for column in ("Host", "Control", "Status", "Evidence"):
+    for column in ("Severity", "Host", "Control", "Status", "Evidence"):
         table.add_column(column, overflow="fold")
-    rows = [
-        (h.name, r.control, r.status, r.evidence.splitlines()[0] if r.evidence else "")
-        for h in run.hosts.values()
-        for r in h.results.values()
-        if r.status in ("fail", "error", "unreachable", "waived")
-    ]
+    rows = sorted(
+        (
+            (
+                catalog[r.control].severity if r.control in catalog else "",
+                h.name,
+                r.control,
+                r.status,
+                r.evidence,
+            )
+            for h in run.hosts.values()
+            for r in h.results.values()
+            if r.status in ("fail", "error", "unreachable", "waived")
+        ),
+        key=lambda row: (SEVERITY_RANK.get(row[0], len(SEVERITY_RANK)), row[1], row[2]),
+    )
     if not rows:
         return None
-    for host, control, status, evidence in rows[:MAX_FINDINGS]:
-        table.add_row(host, control, f"[{STATUS_STYLE[status]}]{status}[/]", clip(evidence, 160))
+    for severity, host, control, status, evidence in rows[:MAX_FINDINGS]:
+        first = evidence.splitlines()[0] if evidence else ""
+        table.add_row(
+            severity or "-", host, control, f"[{STATUS_STYLE[status]}]{status}[/]", clip(first, 160)
+        )
     if len(rows) > MAX_FINDINGS:
-        table.add_row("…", f"{len(rows) - MAX_FINDINGS} more", "", "see the report")
+        table.add_row("", "…", f"{len(rows) - MAX_FINDINGS} more", "", "see the report")
     return table
+
+
+def _severity(catalog: Catalog, control: str) -> str:
+    return catalog[control].severity if control in catalog else ""
 
 
 def windows_table(windows: Iterable[WindowRecord], now: str) -> Table:

@@ -117,3 +117,18 @@ def test_evidence_cut_for_the_terminal_says_so() -> None:
     assert table is not None
     shown = rendered(table, 400)
     assert "…" in shown and long.strip() not in shown
+
+
+def test_findings_show_the_most_severe_first() -> None:
+    run = record()
+    host = run.hosts["ws-01"]
+    host.results = {
+        cid: ControlResult(cid, "fail", f"evidence of {cid}")
+        for cid in ("WL-BAN-01", "WL-SSH-01", "BK-REPO-01")  # low or medium, high, critical
+    }
+    table = findings_table(run)
+    assert table is not None
+    shown = rendered(table, 400)
+    order = [shown.index(f"evidence of {cid}") for cid in ("BK-REPO-01", "WL-SSH-01", "WL-BAN-01")]
+    assert order == sorted(order), shown
+    assert "critical" in shown and "high" in shown
