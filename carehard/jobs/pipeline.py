@@ -199,7 +199,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
     if set_aside:
         result.warnings.append(set_aside)
     _write_metrics(result, outputs.metrics_file, job.backup_checks())
-    _alert(result, alerts)
+    _alert(result, alerts, lang)
     return result
 
 
@@ -237,9 +237,9 @@ def _write_metrics(result: JobResult, path: Path | None, checks: Sequence[Backup
         result.notes.append(f"metrics: {path}")
 
 
-def _alert(result: JobResult, settings: Any) -> None:
+def _alert(result: JobResult, settings: Any, lang: str) -> None:
     """Alerts after the run (docs/notify.md): a channel that fails is a warning, never the exit code."""
-    for delivery in notify.notify_run(settings, result.run, result.report_files):
+    for delivery in notify.notify_run(settings, result.run, result.report_files, lang):
         if delivery.ok:
             result.notes.append(f"notified: {delivery.text}")
         else:

@@ -53,6 +53,7 @@ def alert_for(
     run: RunRecord,
     report_files: Sequence[Path | str],
     history: History | None = None,
+    lang: str = "en",
 ) -> Alert | None:
     """The alert this run calls for, compared with the previous run of its kind; None for none."""
     history = history or History(history_path())
@@ -62,7 +63,7 @@ def alert_for(
     )
     if kind is None:
         return None
-    return build_alert(kind, run, report_files, previous, settings.secrets())
+    return build_alert(kind, run, report_files, previous, settings.secrets(), lang)
 
 
 def deliver(settings: NotifySettings, alert: Alert) -> list[Delivery]:
@@ -89,13 +90,13 @@ def deliver(settings: NotifySettings, alert: Alert) -> list[Delivery]:
 
 
 def notify_run(
-    settings: NotifySettings | None, run: RunRecord, report_files: Sequence[Path | str]
+    settings: NotifySettings | None, run: RunRecord, report_files: Sequence[Path | str], lang: str = "en"
 ) -> list[Delivery]:
     """Alert on this run if it calls for it; what each channel did (nothing sent: empty)."""
     if settings is None:
         return []
     try:
-        alert = alert_for(settings, run, report_files)
+        alert = alert_for(settings, run, report_files, lang=lang)
     except Exception as exc:  # e.g. the history cannot be read: say so, keep the exit code
         return [Delivery("alert", False, f"cannot decide on an alert: {exc.__class__.__name__}: {exc}")]
     return deliver(settings, alert) if alert is not None else []

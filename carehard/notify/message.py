@@ -18,6 +18,7 @@ from typing import Any
 
 from carehard.history import History
 from carehard.model import RunRecord, redact
+from carehard.notify.words import count, word
 from carehard.paths import recorded_inventory
 
 MAX_ITEMS = 50
@@ -58,11 +59,11 @@ class Failure:
             item["set"] = self.backup_set
         return item
 
-    def line(self, evidence_chars: int) -> str:
-        what = f"set {self.backup_set}, " if self.backup_set else ""
+    def line(self, evidence_chars: int, lang: str = "en") -> str:
+        what = word(lang, "set", name=self.backup_set) if self.backup_set else ""
         what += f"{self.control} " if self.control else ""
         evidence = _shorten(self.evidence, evidence_chars)
-        where = f"on {self.host}" if what else f"host {self.host}"
+        where = word(lang, "on_host" if what else "host", host=self.host)
         return f"{what}{where} ({self.status})" + (f": {evidence}" if evidence else "")
 
 
@@ -82,6 +83,7 @@ class Alert:
     machine: str
     previous: tuple[str, str] | None  # (run id, outcome) of the previous run of the same kind
     secrets: list[str] = field(default_factory=list, repr=False)
+    lang: str = "en"  # of the subject, body and chat message (carehard_lang, else the locale)
 
     @property
     def label(self) -> str:
@@ -93,53 +95,59 @@ class Alert:
 
     @property
     def subject(self) -> str:
-        return self.clean(
-            f"carehard {self.label}: {self.kind if self.kind != 'OK' else 'ok'}{self._summary()}"
-        )
+        return self.clean(f"carehard {self.label}: {word(self.lang, self.kind)}{self._summary()}")
 
     def _summary(self) -> str:
+        lang = self.lang
         if self.kind in ("OK", "RECOVERED"):
-            what = "every backup set passes" if self.mode == "backup" else "every control passes"
-            return f" — {what} ({_count(self.hosts, 'host')})" if self.mode != "backup" else f" — {what}"
-        verb = "failed" if self.kind == "FAILED" else "failed or broke"
+            what = word(lang, "all_sets_pass" if self.mode == "backup" else "all_controls_pass")
+            return f" — {what} ({count(lang, self.hosts, 'host')})" if self.mode != "backup" else f" — {what}"
+        verb = word(lang, "failed" if self.kind == "FAILED" else "failed_or_broke")
         total = len(self.failures) + self.omitted
         if self.mode == "backup":
             names = _unique(f.backup_set or f.host for f in self.failures)
-            return f" — {_count(len(names), 'set')} {verb} ({_first(names)})"
+            sets = count(lang, len(names), "set")
+            return " — " + word(lang, "sets_failed", sets=sets, verb=verb, names=_first(names, lang))
         names = _unique(f.control or f.status for f in self.failures)
         hosts = _unique(f.host for f in self.failures)
-        return f" — {_count(total, 'problem')} on {_count(len(hosts), 'host')} ({_first(names)})"
+        problems, on = count(lang, total, "problem"), count(lang, len(hosts), "host")
+        return " — " + word(lang, "problems_on_hosts", problems=problems, hosts=on, names=_first(names, lang))
 
     def body(self) -> str:
+        lang = self.lang
+        meaning = word(lang, f"exit_{self.exit_code}" if self.exit_code in (0, 1, 3) else "exit_other")
         lines = [
-            f"carehard {self.label} on {self.machine}: {self.kind}",
+            word(lang, "on_machine", label=self.label, machine=self.machine, kind=word(lang, self.kind)),
             "",
-            f"run: {self.run_id}",
-            f"mode: {self.label}",
-            f"inventory: {self.inventory}",
-            f"finished: {self.finished}",
-            f"exit code: {self.exit_code} ({_EXIT_MEANING.get(self.exit_code, 'unknown')})",
+            word(lang, "run", value=self.run_id),
+            word(lang, "mode", value=self.label),
+            word(lang, "inventory", value=self.inventory),
+            word(lang, "finished", value=self.finished),
+            word(lang, "exit_code", code=self.exit_code, meaning=meaning),
         ]
         if self.previous:
-            lines.append(f"previous run of this kind: {self.previous[0]} ({self.previous[1]})")
+            lines.append(word(lang, "previous", run=self.previous[0], outcome=self.previous[1]))
         if self.failures:
-            lines += ["", f"Failures ({len(self.failures) + self.omitted}):"]
-            lines += [f"- {f.line(MAX_EVIDENCE)}" for f in self.failures]
+            lines += ["", word(lang, "failures", count=len(self.failures) + self.omitted)]
+            lines += [f"- {f.line(MAX_EVIDENCE, lang)}" for f in self.failures]
             if self.omitted:
-                lines.append(f"and {self.omitted} more (see the report)")
-        lines += ["", "Reports:", *[f"  {r}" for r in self.reports or ["(none written)"]]]
+                lines.append(word(lang, "more_see_report", count=self.omitted))
+        written = self.reports or [word(lang, "none_written")]
+        lines += ["", word(lang, "reports"), *[f"  {r}" for r in written]]
         if self.artifacts:
-            lines.append(f"Run artifacts: {self.artifacts}")
+            lines.append(word(lang, "artifacts", value=self.artifacts))
         return self.clean("\n".join(lines) + "\n")
 
     def short_text(self) -> str:
         """The subject and a short body, for a chat message."""
-        lines = [self.subject, f"run {self.run_id} on {self.machine}, inventory {self.inventory}"]
-        lines += [f"- {f.line(SHORT_EVIDENCE)}" for f in self.failures[:SHORT_ITEMS]]
+        lang = self.lang
+        head = word(lang, "short_head", run=self.run_id, machine=self.machine, inventory=self.inventory)
+        lines = [self.subject, head]
+        lines += [f"- {f.line(SHORT_EVIDENCE, lang)}" for f in self.failures[:SHORT_ITEMS]]
         more = len(self.failures) - SHORT_ITEMS + self.omitted
         if more > 0:
-            lines.append(f"and {more} more")
-        lines += [f"report: {r}" for r in self.reports]
+            lines.append(word(lang, "and_more", count=more))
+        lines += [word(lang, "report", value=r) for r in self.reports]
         return self.clean("\n".join(lines))
 
     def structured(self) -> dict[str, Any]:
@@ -177,9 +185,6 @@ class Alert:
 
     def clean(self, text: str) -> str:
         return scrub(text, self.secrets)
-
-
-_EXIT_MEANING = {0: "all pass", 1: "some check failed", 3: "a host was unreachable or a task broke"}
 
 
 def outcome_of(exit_code: int) -> str:
@@ -234,6 +239,7 @@ def build_alert(
     report_files: Sequence[Path | str],
     previous: RunRecord | None,
     secrets: Iterable[str] = (),
+    lang: str = "en",
 ) -> Alert:
     known = sorted({s for s in [*secrets, *environment_secrets()] if s}, key=len, reverse=True)
     failures = [
@@ -255,6 +261,7 @@ def build_alert(
         machine=socket.gethostname(),
         previous=(previous.id, outcome_of(previous.exit_code)) if previous else None,
         secrets=known,
+        lang=lang,
     )
 
 
@@ -297,9 +304,6 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _first(names: list[str], shown: int = 5) -> str:
-    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+def _first(names: list[str], lang: str = "en", shown: int = 5) -> str:
+    more = word(lang, "first_more", count=len(names) - shown) if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -208,3 +208,32 @@ def test_no_delivered_text_carries_a_secret(monkeypatch: pytest.MonkeyPatch, tmp
         ):
             assert secret not in text, (name, secret)
     assert "restic said: wrong password ******** for the repository" in alert.body()
+
+
+def test_an_alert_in_french() -> None:
+    failed = run(1, 3, results={"ws-01": {"WL-SSH-01": ("fail", "PermitRootLogin yes; expected no")}})
+    failed.hosts["ws-02"] = HostOutcome("ws-02", reachable=False, errors=["unreachable: no route to host"])
+    alert = build_alert("ERROR", failed, ["/srv/r/report.html"], None, lang="fr")
+    assert alert.subject == "carehard audit: ERREUR — 2 problèmes sur 2 hôtes (WL-SSH-01, unreachable)"
+    body = alert.body()
+    for expected in (
+        "carehard audit sur ",
+        "exécution : 20261121T000000Z-000001",
+        "inventaire : site",
+        "code de sortie : 3 (un hôte était injoignable ou une tâche a échoué)",
+        "Échecs (2) :",
+        "- WL-SSH-01 sur ws-01 (fail): PermitRootLogin yes; expected no",
+        "- hôte ws-02 (unreachable): unreachable: no route to host",
+        "Rapports :",
+    ):
+        assert expected in body, (expected, body)
+    assert "inventory:" not in body and "Failures" not in body
+    assert "exécution 20261121T000000Z-000001 sur " in alert.short_text()
+    # What machines read keeps its English keys.
+    assert alert.syslog_lines()[0].startswith("audit ERROR run=")
+    assert alert.structured()["alert"] == "ERROR"
+    backups = run(1, 1, mode="backup", results={"PACS.backup": {"BK-RST-01": ("fail", "restore failed")}})
+    assert (
+        build_alert("FAILED", backups, [], None, lang="fr").subject
+        == "carehard backup verify: ÉCHEC — 1 jeu en échec (PACS)"
+    )

@@ -1,0 +1,98 @@
+"""The words of an alert (subject, body, chat message) in English and French. The syslog lines and
+the webhook's JSON keep their English keys: machines read them."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "FAILED": "FAILED",
+        "ERROR": "ERROR",
+        "RECOVERED": "RECOVERED",
+        "OK": "ok",
+        "all_sets_pass": "every backup set passes",
+        "all_controls_pass": "every control passes",
+        "failed": "failed",
+        "failed_or_broke": "failed or broke",
+        "sets_failed": "{sets} {verb} ({names})",
+        "problems_on_hosts": "{problems} on {hosts} ({names})",
+        "on_machine": "carehard {label} on {machine}: {kind}",
+        "run": "run: {value}",
+        "mode": "mode: {value}",
+        "inventory": "inventory: {value}",
+        "finished": "finished: {value}",
+        "exit_code": "exit code: {code} ({meaning})",
+        "previous": "previous run of this kind: {run} ({outcome})",
+        "failures": "Failures ({count}):",
+        "more_see_report": "and {count} more (see the report)",
+        "reports": "Reports:",
+        "none_written": "(none written)",
+        "artifacts": "Run artifacts: {value}",
+        "short_head": "run {run} on {machine}, inventory {inventory}",
+        "and_more": "and {count} more",
+        "report": "report: {value}",
+        "set": "set {name}, ",
+        "on_host": "on {host}",
+        "host": "host {host}",
+        "exit_0": "all pass",
+        "exit_1": "some check failed",
+        "exit_3": "a host was unreachable or a task broke",
+        "exit_other": "unknown",
+        "first_more": " and {count} more",
+        "host_noun": "host",
+        "hosts_noun": "hosts",
+        "set_noun": "set",
+        "sets_noun": "sets",
+        "problem_noun": "problem",
+        "problems_noun": "problems",
+    },
+    "fr": {
+        "FAILED": "ÉCHEC",
+        "ERROR": "ERREUR",
+        "RECOVERED": "RÉTABLI",
+        "OK": "ok",
+        "all_sets_pass": "tous les jeux de sauvegarde sont conformes",
+        "all_controls_pass": "tous les contrôles sont conformes",
+        "failed": "en échec",
+        "failed_or_broke": "en échec ou en erreur",
+        "sets_failed": "{sets} {verb} ({names})",
+        "problems_on_hosts": "{problems} sur {hosts} ({names})",
+        "on_machine": "carehard {label} sur {machine} : {kind}",
+        "run": "exécution : {value}",
+        "mode": "mode : {value}",
+        "inventory": "inventaire : {value}",
+        "finished": "terminée : {value}",
+        "exit_code": "code de sortie : {code} ({meaning})",
+        "previous": "exécution précédente du même type : {run} ({outcome})",
+        "failures": "Échecs ({count}) :",
+        "more_see_report": "et {count} de plus (voir le rapport)",
+        "reports": "Rapports :",
+        "none_written": "(aucun écrit)",
+        "artifacts": "Artefacts de l'exécution : {value}",
+        "short_head": "exécution {run} sur {machine}, inventaire {inventory}",
+        "and_more": "et {count} de plus",
+        "report": "rapport : {value}",
+        "set": "jeu {name}, ",
+        "on_host": "sur {host}",
+        "host": "hôte {host}",
+        "exit_0": "tout est conforme",
+        "exit_1": "un contrôle est en échec",
+        "exit_3": "un hôte était injoignable ou une tâche a échoué",
+        "exit_other": "inconnu",
+        "first_more": " et {count} de plus",
+        "host_noun": "hôte",
+        "hosts_noun": "hôtes",
+        "set_noun": "jeu",
+        "sets_noun": "jeux",
+        "problem_noun": "problème",
+        "problems_noun": "problèmes",
+    },
+}
+
+
+def word(lang: str, key: str, **values: object) -> str:
+    return WORDS["fr" if lang == "fr" else "en"][key].format(**values)
+
+
+def count(lang: str, n: int, noun: str) -> str:
+    """ "3 hosts", "1 hôte" (noun: host, set or problem)."""
+    return f"{n} {word(lang, f'{noun}_noun' if n == 1 else f'{noun}s_noun')}"
