@@ -8,20 +8,28 @@ quickly; jinja2 autoescaping is on, so evidence and names are always escaped.
 This module assembles the page from its sections: html_results (hosts, controls, families,
 CaRE domains), html_backups (backup sets), html_fleet (inventory and exposure map) and
 html_charts (the trend charts as inline SVG); the words and the rate come from labels.
+
+The page is in the report's language (report["lang"]: en, or fr): the template writes every word of
+its own through `_` (carehard.report.i18n; French words in i18n/html_fr and i18n/labels_fr), the
+sections get the language for their numbers, dates and sentences.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from carehard.establishment import FIELDS
 from carehard.report.html_backups import backup_set_view
 from carehard.report.html_charts import run_trend_chart
 from carehard.report.html_fleet import exposure_view, fleet_view
 from carehard.report.html_results import care_views, control_views, family_views, host_view
+from carehard.report.i18n import labels_fr, lang_of, translator
+from carehard.report.i18n.formats import moment, percent_text
 from carehard.report.labels import (
     CARE_LABELS,
     EXIT_CODES,
@@ -56,13 +64,65 @@ def _num(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
+def _words(_: Callable[[str], str]) -> Callable[[Any], Markup]:
+    """The template's `_`: a text in the report's language, escaped as autoescape does but for the
+    apostrophe ("the host's group", "l'hôte"), which needs none in text or a double-quoted attribute.
+    Its .format() escapes what it is given."""
+
+    def words(text: Any) -> Markup:
+        return Markup(str(escape(_(text))).replace("&#39;", "'"))
+
+    return words
+
+
+def _noun(lang: str, _: Callable[[str], str]) -> Callable[[int, str, str], str]:
+    """noun(n, "host", "hosts"): the word for n things; French takes the singular for 0 and 1."""
+
+    def noun(count: int, singular: str, plural: str) -> str:
+        if lang == "fr":
+            return _(plural if count > 1 else singular)
+        return singular if count == 1 else plural
+
+    return noun
+
+
+def _in(_: Callable[[str], str]) -> Callable[[str, str], str]:
+    """in_(text, where): `text` as written in `where` ("none" is "aucune" as a host limit and "aucun"
+    as skipped controls): WORDS["where|text"], else the text's own translation."""
+
+    def in_(text: str, where: str) -> str:
+        key = f"{where}|{text}"
+        found = _(key)
+        return _(text) if found == key else found
+
+    return in_
+
+
+def _count_label(labels: dict[str, str], lang: str) -> Callable[[str, int], str]:
+    """A status label after a count: "3 fail" in English, "3 non conformes" in French."""
+
+    def label(status: str, count: int) -> str:
+        text = labels.get(status, status)
+        return labels_fr.plural(text, count) if lang == "fr" else text
+
+    return label
+
+
+def _moment(value: Any, lang: str) -> Any:
+    """A time of the run for a reader: unchanged in English, "25 nov. 2026 17:15 UTC" in French."""
+    return moment(value, lang) if lang == "fr" and value else value
+
+
 def _view(report: dict[str, Any]) -> dict[str, Any]:
+    lang = lang_of(report)
+    _ = translator(lang)
     run: dict[str, Any] = report.get("run") or {}
     controls: list[dict[str, Any]] = report.get("controls") or []
     control_ids = [str(c.get("id")) for c in controls]
     raw_hosts: list[dict[str, Any]] = report.get("hosts") or []
-    hosts = [host_view(h, control_ids) for h in raw_hosts]
-    controls_shown = control_views(report, raw_hosts)
+    hosts = [host_view(h, control_ids, lang) for h in raw_hosts]
+    controls_shown = control_views(report, raw_hosts, lang)
+    labels = {s: _(label) for s, label in STATUS_LABELS.items()}
 
     summary = {s: int((report.get("summary") or {}).get(s, 0)) for s in STATUSES}
     total = sum(summary.values())
@@ -71,19 +131,29 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     level = run.get("level")
     exit_code = run.get("exit_code")
     selection = run.get("selection") or {}
+    mode = run.get("mode", "")
     return {
+        "lang": lang,
+        "_": _words(_),
+        "in_": _in(_),
+        "noun": _noun(lang, _),
+        "counted": _count_label(labels, lang),
+        "colon": _(":"),
+        "no_result": _("no result"),
         "schema": report.get("schema", ""),
         "establishment": {key: (report.get("establishment") or {}).get(key, "") for key in FIELDS},
         "run": {
             "id": run.get("id", ""),
-            "mode": run.get("mode", ""),
-            "started": run.get("started") or "",
-            "finished": run.get("finished") or "",
+            "mode": mode,
+            "mode_label": _(mode) if isinstance(mode, str) else mode,
+            "started": _moment(run.get("started") or "", lang),
+            "finished": _moment(run.get("finished") or "", lang),
             "carehard_version": run.get("carehard_version", ""),
             "level": level,
-            "level_label": LEVEL_LABELS.get(level, "") if isinstance(level, int) else "",
+            "level_text": "—" if level is None and lang == "fr" else level,
+            "level_label": _(LEVEL_LABELS.get(level, "")) if isinstance(level, int) else "",
             "exit_code": exit_code,
-            "exit_meaning": EXIT_CODES.get(exit_code, "") if isinstance(exit_code, int) else "",
+            "exit_meaning": _(EXIT_CODES.get(exit_code, "")) if isinstance(exit_code, int) else "",
             "selection": {
                 "inventory": selection.get("inventory") or "",
                 "limit": selection.get("limit"),
@@ -92,12 +162,12 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
             },
         },
         "statuses": STATUSES,
-        "codes": STATUS_CODES,
-        "labels": STATUS_LABELS,
-        "meanings": STATUS_MEANINGS,
+        "codes": {s: _(code) for s, code in STATUS_CODES.items()},
+        "labels": labels,
+        "meanings": {s: _(meaning) for s, meaning in STATUS_MEANINGS.items()},
         "summary": summary,
         "total": total,
-        "rate": percent(rate),
+        "rate": percent_text(percent(rate), lang),
         "rate_value": rate,
         "bar": [(s, summary[s] * 100 / total) for s in STATUSES if total and summary[s]],
         "controls": controls_shown,
@@ -105,15 +175,15 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "hosts": hosts,
         "unreachable_hosts": [h["name"] for h in hosts if not h["reachable"]],
         "error_hosts": [h for h in hosts if h["errors"]],
-        "families": family_views(controls_shown),
-        "care": care_views(controls_shown),
-        "care_labels": CARE_LABELS,
+        "families": family_views(controls_shown, lang),
+        "care": care_views(controls_shown, lang),
+        "care_labels": {domain: _(label) for domain, label in CARE_LABELS.items()},
         "matrix_open": len(hosts) * max(len(control_ids), 1) <= _OPEN_MATRIX_MAX_CELLS,
         "ncols": len(control_ids),
-        "backups": [backup_set_view(entry) for entry in report.get("backups") or []],
-        "trend": run_trend_chart(report.get("trend") or []),
-        "fleet": fleet_view(report.get("fleet")),
-        "exposure": exposure_view(report.get("exposure")),
+        "backups": [backup_set_view(entry, lang) for entry in report.get("backups") or []],
+        "trend": run_trend_chart(report.get("trend") or [], lang),
+        "fleet": fleet_view(report.get("fleet"), lang),
+        "exposure": exposure_view(report.get("exposure"), lang),
     }
 
 

@@ -1,6 +1,6 @@
 """The trend charts of the HTML page, as inline SVG without script: the compliance rate of the last runs
 and the restore times of each backup set. The geometry is computed here; the template writes the
-elements (autoescaped)."""
+elements (autoescaped). Dates, numbers and words are in the report's language (lang: en or fr)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from carehard.durations import format_duration
+from carehard.report.i18n import formats, translator
 from carehard.report.labels import STATUSES, percent
 
 _RATE_CHART_SIZE = (720, 220)
@@ -25,16 +26,45 @@ _VERDICTS = ("pass", "fail", "error", "unreachable")
 _MODES = ("audit", "harden", "backup")
 
 
-def _when(value: Any) -> tuple[str, str, str]:
-    """(day, time, day and time with its zone) of an ISO 8601 timestamp; the raw text if it does not parse."""
+def _when(value: Any, lang: str = "en") -> tuple[str, str, str]:
+    """(day, time, day and time with its zone) of an ISO 8601 timestamp; the raw text if it does not parse.
+
+    In English 2026-11-25, 17:15, 2026-11-25 17:15 UTC; in French 25 nov. 2026, 17:15 and
+    25 nov. 2026 17:15 UTC (formats.moment).
+    """
     text = str(value or "")
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return text, text, text
+    if lang == "fr":
+        day = f"{moment.day} {formats.MONTHS['fr'][moment.month - 1]} {moment.year}"
+        return day, moment.strftime("%H:%M"), formats.moment(text, "fr")
     offset = moment.strftime("%z")
     zone = " UTC" if offset == "+0000" else (f" {offset[:3]}:{offset[3:5]}" if offset else "")
     return moment.strftime("%Y-%m-%d"), moment.strftime("%H:%M"), moment.strftime("%Y-%m-%d %H:%M") + zone
+
+
+def day_text(value: Any, lang: str) -> str:
+    """The day of an ISO 8601 date or timestamp as the language writes it (30 juin 2028); else the text."""
+    return _when(value, lang)[0]
+
+
+def moment_text(value: Any, lang: str) -> str:
+    """An ISO 8601 timestamp for a reader: unchanged in English, "25 nov. 2026 03:00 UTC" in French."""
+    return formats.moment(value, lang) if lang == "fr" else str(value)
+
+
+def duration_text(seconds: float | None, lang: str) -> str:
+    """format_duration() in the report's language: 45,2 s, 38 min, 55,6 h, 2,3 j in French."""
+    text = format_duration(seconds)
+    if lang != "fr":
+        return text
+    return text.replace(".", ",").replace(" d", "\u00a0j").replace(" ", "\u00a0")
+
+
+def _percent(rate: float | None, lang: str) -> str:
+    return formats.percent_text(percent(rate), lang)
 
 
 def _number(value: Any) -> float | None:
@@ -118,19 +148,21 @@ def _line_chart(
     }
 
 
-def run_trend_chart(entries: list[Any]) -> dict[str, Any] | None:
+def run_trend_chart(entries: list[Any], lang: str = "en") -> dict[str, Any] | None:
     """The compliance rate of the runs in `trend` (oldest first, this run last); None under two runs."""
     runs = [e for e in entries if isinstance(e, dict)]
     if len(runs) < 2:
         return None
+    _ = translator(lang)
     rates = [_number(e.get("pass_rate")) for e in runs]
-    moments = [_when(e.get("started")) for e in runs]
+    moments = [_when(e.get("started"), lang) for e in runs]
     modes = [str(e.get("mode", "")) for e in runs]
     titles = []
     rows = []
     for i, (entry, rate, moment, mode) in enumerate(zip(runs, rates, moments, modes, strict=True)):
-        this = " · this report" if i == len(runs) - 1 else ""
-        titles.append(f"{moment[2]} · {mode} · {percent(rate)} · run {entry.get('run_id', '?')}{this}")
+        this = _(" · this report") if i == len(runs) - 1 else ""
+        run = _("run {run}").format(run=entry.get("run_id", "?"))
+        titles.append(f"{moment[2]} · {_(mode)} · {_percent(rate, lang)} · {run}{this}")
         counts = entry.get("counts")
         counts = counts if isinstance(counts, dict) else {}
         rows.append(
@@ -138,7 +170,7 @@ def run_trend_chart(entries: list[Any]) -> dict[str, Any] | None:
                 "when": moment[2],
                 "mode": mode,
                 "run_id": str(entry.get("run_id", "")),
-                "rate": percent(rate),
+                "rate": _percent(rate, lang),
                 "counts": {s: int(_number(counts.get(s)) or 0) for s in STATUSES},
             }
         )
@@ -146,25 +178,36 @@ def run_trend_chart(entries: list[Any]) -> dict[str, Any] | None:
     if known:
         (first, first_at), (last, last_at) = known[0], known[-1]
         summary = (
-            f"from {percent(first)} on {first_at[0]} to {percent(last)} on {last_at[0]}"
+            _("from {first} on {first_day} to {last} on {last_day}").format(
+                first=_percent(first, lang),
+                first_day=first_at[0],
+                last=_percent(last, lang),
+                last_day=last_at[0],
+            )
             if len(known) > 1
-            else f"{percent(last)} on {last_at[0]}, the only run with a rate"
+            else _("{rate} on {day}, the only run with a rate").format(
+                rate=_percent(last, lang), day=last_at[0]
+            )
         )
     else:
-        summary = "no run had a result that counts"
-    label = f"Compliance rate of the last {len(runs)} runs, oldest first: {summary}."
-    caption = f"This run: {percent(rates[-1])}."
+        summary = _("no run had a result that counts")
+    label = _("Compliance rate of the last {n} runs, oldest first: {summary}.").format(
+        n=len(runs), summary=summary
+    )
+    # French writes no rate as "n.d.": its full stop ends the sentence too.
+    caption = _("This run: {rate}.").format(rate=_percent(rates[-1], lang)).replace("n.d..", "n.d.")
     if rates[-1] is not None and len(known) > 1:
         before = known[-2]
         delta = (rates[-1] - before[0]) * 100
-        change = f"{delta:+.1f} points" if abs(delta) >= 0.05 else "Unchanged"
-        caption += f" {change} since the run of {before[1][2]}."
+        points = f"{delta:+.1f}".replace(".", "," if lang == "fr" else ".")
+        change = _("{delta} points").format(delta=points) if abs(delta) >= 0.05 else _("Unchanged")
+        caption += _(" {change} since the run of {when}.").format(change=change, when=before[1][2])
     chart = _line_chart(
         [rate if rate is None else min(max(rate, 0.0), 1.0) for rate in rates],
         moments,
         titles,
         [f"m-{m}" if m in _MODES else "m-other" for m in modes],
-        [(f / 4, f"{f * 25} %") for f in range(5)],
+        [(f / 4, formats.percent_text(f"{f * 25} %", lang)) for f in range(5)],
         _RATE_CHART_SIZE,
         label,
     )
@@ -177,54 +220,66 @@ def run_trend_chart(entries: list[Any]) -> dict[str, Any] | None:
     }
 
 
-def _duration_tick(seconds: float) -> str:
+def _duration_tick(seconds: float, lang: str) -> str:
     """An axis label: the origin is 0 in any unit."""
-    return "0" if seconds == 0 else format_duration(seconds)
+    return "0" if seconds == 0 else duration_text(seconds, lang)
 
 
-def restore_chart(entry: dict[str, Any]) -> dict[str, Any] | None:
+def restore_chart(entry: dict[str, Any], lang: str = "en") -> dict[str, Any] | None:
     """Restore times of one backup set over its checks, oldest first: the estimated full restore (RTO)
     when at least two checks have one, else the test restore; None with fewer than two values."""
     checks = [c for c in reversed(entry.get("checks") or []) if isinstance(c, dict)]
     if len(checks) < 2:
         return None
+    _ = translator(lang)
     full = [_number(c.get("rto_estimate_seconds")) for c in checks]
     test = [_number(c.get("restore_seconds")) for c in checks]
     if sum(v is not None for v in full) >= 2:
-        values, what = full, "estimated full restore time (RTO)"
+        values, estimated = full, True
     elif sum(v is not None for v in test) >= 2:
-        values, what = test, "test restore time"
+        values, estimated = test, False
     else:
         return None
+    what = _("estimated full restore time (RTO)" if estimated else "test restore time")
     values = [v if v is None else max(v, 0.0) for v in values]
     highest = max((v for v in values if v is not None), default=0.0) or 1.0
     step = next((s for s in _DURATION_STEPS if highest / s <= 4), 0.0)
     step = step or 86400 * math.ceil(highest / 4 / 86400)
     ticks = max(1, math.ceil(highest / step - 1e-9))
     top = ticks * step
-    moments = [_when(c.get("checked_at")) for c in checks]
+    moments = [_when(c.get("checked_at"), lang) for c in checks]
     titles = []
     for i, (check, moment) in enumerate(zip(checks, moments, strict=True)):
-        text = f"{moment[2]} · {check.get('verdict', '?')} · "
-        if what.startswith("estimated"):
-            text += f"full restore {format_duration(full[i])} (test restore {format_duration(test[i])})"
+        verdict = check.get("verdict", "?")
+        text = f"{moment[2]} · {_(verdict) if isinstance(verdict, str) else verdict} · "
+        if estimated:
+            text += _("full restore {full} (test restore {test})").format(
+                full=duration_text(full[i], lang), test=duration_text(test[i], lang)
+            )
         else:
-            text += f"test restore {format_duration(test[i])}"
+            text += _("test restore {test}").format(test=duration_text(test[i], lang))
         titles.append(text)
     known = [(v, m) for v, m in zip(values, moments, strict=True) if v is not None]
     name = str(entry.get("set", "?"))
     (first, first_at), (last, last_at) = known[0], known[-1]
-    label = (
-        f"{what[0].upper()}{what[1:]} of backup set {name} over its last {len(checks)} verifications, "
-        f"oldest first: from {format_duration(first)} on {first_at[0]} to {format_duration(last)} on "
-        f"{last_at[0]}."
+    label = _(
+        "{what} of backup set {name} over its last {n} verifications, oldest first: from {first} on "
+        "{first_day} to {last} on {last_day}."
+    ).format(
+        what=f"{what[0].upper()}{what[1:]}",
+        name=name,
+        n=len(checks),
+        first=duration_text(first, lang),
+        first_day=first_at[0],
+        last=duration_text(last, lang),
+        last_day=last_at[0],
     )
     chart = _line_chart(
         [v if v is None else v / top for v in values],
         moments,
         titles,
         [f"v-{c.get('verdict')}" if c.get("verdict") in _VERDICTS else "v-other" for c in checks],
-        [(i / ticks, _duration_tick(i * step)) for i in range(ticks + 1)],
+        [(i / ticks, _duration_tick(i * step, lang)) for i in range(ticks + 1)],
         _RESTORE_CHART_SIZE,
         label,
     )

@@ -1,11 +1,15 @@
 """The compliance results as the HTML page shows them: one row per host for the matrix, each control
-with its hosts grouped by identical evidence, and the roll-ups by family and by CaRE domain."""
+with its hosts grouped by identical evidence, and the roll-ups by family and by CaRE domain. The rates
+and the family and domain names are in the report's language (lang: en or fr); the catalog texts come
+in it already."""
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
 
+from carehard.report.i18n import translator
+from carehard.report.i18n.formats import percent_text
 from carehard.report.labels import CARE_LABELS, STATUS_CODES, family_label, pass_rate, percent
 
 # Order of evidence groups inside a control: problems first.
@@ -22,7 +26,11 @@ _GROUP_ORDER: dict[str, int] = {
 _INLINE_HOSTS_MAX = 12
 
 
-def host_view(host: dict[str, Any], control_ids: list[str]) -> dict[str, Any]:
+def _rate(counts: Any, lang: str) -> str:
+    return percent_text(percent(pass_rate(counts)), lang)
+
+
+def host_view(host: dict[str, Any], control_ids: list[str], lang: str = "en") -> dict[str, Any]:
     reachable = bool(host.get("reachable", True))
     by_control: dict[str, dict[str, Any]] = {}
     for result in host.get("results") or []:
@@ -46,13 +54,15 @@ def host_view(host: dict[str, Any], control_ids: list[str]) -> dict[str, Any]:
         "cells": cells,
         "spanning": not reachable and not by_control,
         "counts": dict(counts),
-        "rate": percent(pass_rate(counts)),
+        "rate": _rate(counts, lang),
         "problems": problems,
         "row_class": "down" if not reachable else ("" if problems else "ok"),
     }
 
 
-def control_views(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def control_views(
+    report: dict[str, Any], hosts: list[dict[str, Any]], lang: str = "en"
+) -> list[dict[str, Any]]:
     """Per control: counts and the hosts grouped by identical (status, evidence)."""
     controls: list[dict[str, Any]] = report.get("controls") or []
     index = {str(c.get("id")): i for i, c in enumerate(controls)}
@@ -105,7 +115,7 @@ def control_views(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[d
                     "care": refs.get("care") or [],
                 },
                 "counts": dict(counts),
-                "rate": percent(pass_rate(counts)),
+                "rate": _rate(counts, lang),
                 "problems": sum(counts.get(s, 0) for s in ("fail", "error", "unreachable")),
                 "groups": items,
             }
@@ -113,8 +123,9 @@ def control_views(report: dict[str, Any], hosts: list[dict[str, Any]]) -> list[d
     return views
 
 
-def family_views(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def family_views(controls: list[dict[str, Any]], lang: str = "en") -> list[dict[str, Any]]:
     """The controls by family, in the order they come, with their counts added up."""
+    _ = translator(lang)
     families: dict[str, list[dict[str, Any]]] = {}
     for cv in controls:
         families.setdefault(str(cv["family"]), []).append(cv)
@@ -126,18 +137,19 @@ def family_views(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         views.append(
             {
                 "name": family,
-                "label": family_label(family),
+                "label": _(family_label(family)),
                 "controls": cvs,
                 "counts": dict(counts),
-                "rate": percent(pass_rate(counts)),
+                "rate": _rate(counts, lang),
                 "problems": sum(cv["problems"] for cv in cvs),
             }
         )
     return views
 
 
-def care_views(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def care_views(controls: list[dict[str, Any]], lang: str = "en") -> list[dict[str, Any]]:
     """Per CaRE domain that some control refers to: its number of controls and their counts added up."""
+    _ = translator(lang)
     views = []
     for domain, label in CARE_LABELS.items():
         cvs = [cv for cv in controls if domain in cv["refs"]["care"]]
@@ -149,10 +161,10 @@ def care_views(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         views.append(
             {
                 "name": domain,
-                "label": label,
+                "label": _(label),
                 "controls": len(cvs),
                 "counts": dict(counts),
-                "rate": percent(pass_rate(counts)),
+                "rate": _rate(counts, lang),
             }
         )
     return views
