@@ -15,6 +15,7 @@ from carehard.cli.narrow import show
 from carehard.engine.selection import Selection, parse_ids, select_controls
 from carehard.errors import UsageError
 from carehard.jobs.assess import AssessJob
+from carehard.lang import report_lang
 
 
 @cli.command()
@@ -56,8 +57,9 @@ def _assess(
     count = len(select_controls(load_catalog(), selection)) if err.is_terminal else 0
     job = AssessJob(mode, inventory, selection, allow_local)
     result = run(job, outputs(output, formats, metrics_file, lang), mode, count)
-    show(out, run_summary(result.run))
-    findings = findings_table(result.run)
+    shown_in = report_lang(lang)
+    show(out, run_summary(result.run, shown_in))
+    findings = findings_table(result.run, shown_in)
     if findings is not None:
         show(out, findings)
     print_files_and_notes(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -15,6 +15,8 @@ from carehard.durations import format_duration
 from carehard.model import STATUSES, BackupCheck, RunRecord, RunSummary, WindowRecord
 from carehard.report.care import CareEvidence
 from carehard.report.diff import RunDiff
+from carehard.report.i18n import translator
+from carehard.report.labels import STATUS_LABELS
 
 STATUS_STYLE = {
     "pass": "green",
@@ -27,6 +29,15 @@ STATUS_STYLE = {
 }
 MAX_FINDINGS = 40
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+TERMINAL_FR = {
+    "Host": "Hôte",
+    "Severity": "Gravité",
+    "Control": "Contrôle",
+    "Status": "Statut",
+    "Evidence": "Preuve",
+    "{count} more": "{count} de plus",
+    "see the report": "voir le rapport",
+}
 
 
 def controls_table(controls: Iterable[Control]) -> Table:
@@ -63,37 +74,33 @@ def control_detail(control: Control) -> Table:
     return table
 
 
-def run_summary(run: RunRecord) -> Table:
+def run_summary(run: RunRecord, lang: str = "en") -> Table:
     """One row per host: counts per status."""
-    table = Table(title=f"carehard {run.mode} {run.id}", header_style="bold")
-    table.add_column("Host")
+    _ = words(lang)
+    table = Table(title=f"carehard {_(run.mode)} {run.id}", header_style="bold")
+    table.add_column(_("Host"))
     for status in STATUSES:
-        table.add_column(status, justify="right", style=STATUS_STYLE[status])
+        table.add_column(_(STATUS_LABELS[status]), justify="right", style=STATUS_STYLE[status])
     for host in run.hosts.values():
         counts = dict.fromkeys(STATUSES, 0)
         for r in host.results.values():
             counts[r.status] += 1
-        name = host.name if host.reachable else f"{host.name} (unreachable)"
+        name = host.name if host.reachable else f"{host.name} ({_('unreachable')})"
         table.add_row(name, *(str(counts[s]) or "" for s in STATUSES))
     return table
 
 
-def findings_table(run: RunRecord) -> Table | None:
+def findings_table(run: RunRecord, lang: str = "en") -> Table | None:
     """What needs attention: every result that is not pass, fixed or not applicable, the most severe
     first (critical, high, medium, low), then by host."""
+    _ = words(lang)
     catalog = load_catalog()
     table = Table(header_style="bold", box=None)
     for column in ("Severity", "Host", "Control", "Status", "Evidence"):
-        table.add_column(column, overflow="fold")
+        table.add_column(_(column), overflow="fold")
     rows = sorted(
         (
-            (
-                catalog[r.control].severity if r.control in catalog else "",
-                h.name,
-                r.control,
-                r.status,
-                r.evidence,
-            )
+            (_severity(catalog, r.control), h.name, r.control, r.status, r.evidence)
             for h in run.hosts.values()
             for r in h.results.values()
             if r.status in ("fail", "error", "unreachable", "waived")
@@ -104,12 +111,20 @@ def findings_table(run: RunRecord) -> Table | None:
         return None
     for severity, host, control, status, evidence in rows[:MAX_FINDINGS]:
         first = evidence.splitlines()[0] if evidence else ""
-        table.add_row(
-            severity or "-", host, control, f"[{STATUS_STYLE[status]}]{status}[/]", clip(first, 160)
-        )
+        shown = f"[{STATUS_STYLE[status]}]{_(STATUS_LABELS[status])}[/]"
+        table.add_row(_(severity) if severity else "-", host, control, shown, clip(first, 160))
     if len(rows) > MAX_FINDINGS:
-        table.add_row("", "…", f"{len(rows) - MAX_FINDINGS} more", "", "see the report")
+        more = _("{count} more").format(count=len(rows) - MAX_FINDINGS)
+        table.add_row("", "…", more, "", _("see the report"))
     return table
+
+
+def words(lang: str) -> Callable[[str], str]:
+    """The terminal's words in lang: its own headers, then the reports' words (statuses, modes...)."""
+    report_words = translator(lang)
+    if lang != "fr":
+        return report_words
+    return lambda text: TERMINAL_FR.get(text) or report_words(text)
 
 
 def _severity(catalog: Catalog, control: str) -> str:

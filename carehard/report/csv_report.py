@@ -6,11 +6,17 @@ separated, fields quoted only when needed, CRLF line ends. The evidence is kept 
 breaks stay inside the quoted field. Reference lists (CaRE domains, ANSSI measures, CIS
 sections) are joined with ``;``.
 
+A French report (report["lang"] == "fr") is written for a French-locale Excel, which opens a file
+double-clicked with ``;`` between fields and a decimal comma: its fields are separated by ``;``
+(a cell holding a ``;`` is quoted), a number with decimals is written with a comma, and the header
+row is in French (COLUMNS_FR, in the order of COLUMNS). The values keep the report's vocabulary
+(see render_csv). An English report is comma separated, with the COLUMNS header: a French-locale
+Excel opens it with Data > From Text/CSV, which detects the comma.
+
 The text starts with a UTF-8 byte order mark (U+FEFF): without it, Excel reads the file as the
 local 8-bit code page and mangles every accent (French hospital staff open these reports in
 Excel). Most CSV readers skip the mark (Python: ``encoding="utf-8-sig"``); strip it when yours
-does not. A French-locale Excel expects ``;`` between fields when the file is double-clicked:
-open it with Data > From Text/CSV instead, which detects the comma.
+does not. (No ``sep=;`` first line: Excel then ignores the mark.)
 
 Evidence and host names come from the hosts: a cell that a spreadsheet would take for a formula
 (starting with ``=``, ``+``, ``-`` or ``@``, possibly after white space, or starting with a tab
@@ -25,7 +31,10 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
+
+from carehard.report.i18n import lang_of
 
 BOM = "\ufeff"
 
@@ -52,6 +61,30 @@ COLUMNS: tuple[str, ...] = (
     "finess",
 )
 
+# The header row of a French report: COLUMNS's meaning, in the same order.
+COLUMNS_FR: tuple[str, ...] = (
+    "Exécution",
+    "Début de l'exécution",
+    "Mode",
+    "Hôte",
+    "Joignable",
+    "Système",
+    "Version du système",
+    "Contrôle",
+    "Intitulé",
+    "Famille",
+    "Niveau",
+    "Gravité",
+    "Statut",
+    "Preuve",
+    "Domaines CaRE",
+    "Guide d'hygiène ANSSI",
+    "ANSSI BP-028",
+    "CIS",
+    "Établissement",
+    "FINESS",
+)
+
 _FORMULA_START = ("=", "+", "-", "@")
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -74,11 +107,15 @@ def host_results(host: dict[str, Any], control_ids: list[str]) -> Iterator[dict[
         yield {"control": str(result.get("control", "")), "status": status, "evidence": evidence}
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, lang: str = "en") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and lang == "fr":
+        # A number with decimals, as a French-locale Excel reads one. Identifiers that look like
+        # numbers (os_version 12.8, CIS 5.1.20) are text and keep their dots.
+        return str(value).replace(".", ",")
     text = _CONTROL_CHARS.sub("", str(value))
     if text and (text[0] in "\t\r" or text.lstrip().startswith(_FORMULA_START)):
         return "'" + text
@@ -90,25 +127,35 @@ def _join(values: Any) -> str:
 
 
 def render_csv(report: dict[str, Any]) -> str:
-    """Render a ``carehard-report/1`` dict as CSV text (BOM first, CRLF line ends)."""
+    """Render a ``carehard-report/1`` dict as CSV text (BOM first, CRLF line ends).
+
+    In French, the header row and the separators change, not the values: status, mode, family,
+    severity, level and reachable keep the report's own vocabulary (pass, fail, harden, high, true),
+    the same in every language and in the JSON, the JUnit file and the docs, so that a spreadsheet
+    filter, a pivot table or a script reads the French and the English files alike; and a text
+    filter "conforme" would also pick "non conforme". The title comes in the report's language.
+    """
+    lang = lang_of(report)
+    cell = partial(_cell, lang=lang)
     run: dict[str, Any] = report.get("run") or {}
     controls: list[dict[str, Any]] = report.get("controls") or []
     by_id = {str(c.get("id")): c for c in controls}
     control_ids = list(by_id)
     out = io.StringIO()
     out.write(BOM)
-    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    run_cells = [_cell(run.get("id")), _cell(run.get("started")), _cell(run.get("mode"))]
+    delimiter = ";" if lang == "fr" else ","
+    writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS_FR if lang == "fr" else COLUMNS)
+    run_cells = [cell(run.get("id")), cell(run.get("started")), cell(run.get("mode"))]
     who = report.get("establishment") or {}
-    who_cells = [_cell(who.get("name")), _cell(who.get("finess"))]
+    who_cells = [cell(who.get("name")), cell(who.get("finess"))]
     for host in report.get("hosts") or []:
         facts = host.get("facts") or {}
         host_cells = [
-            _cell(host.get("name")),
-            _cell(bool(host.get("reachable", True))),
-            _cell(facts.get("os")),
-            _cell(facts.get("os_version")),
+            cell(host.get("name")),
+            cell(bool(host.get("reachable", True))),
+            cell(facts.get("os")),
+            cell(facts.get("os_version")),
         ]
         for result in host_results(host, control_ids):
             ctl = by_id.get(result["control"]) or {}
@@ -117,17 +164,17 @@ def render_csv(report: dict[str, Any]) -> str:
                 [
                     *run_cells,
                     *host_cells,
-                    _cell(result["control"]),
-                    _cell(ctl.get("title")),
-                    _cell(ctl.get("family", "unknown")),
-                    _cell(ctl.get("level")),
-                    _cell(ctl.get("severity")),
-                    _cell(result["status"]),
-                    _cell(result["evidence"]),
-                    _cell(_join(refs.get("care"))),
-                    _cell(_join(refs.get("anssi_hygiene"))),
-                    _cell(_join(refs.get("anssi_bp028"))),
-                    _cell(_join(refs.get("cis"))),
+                    cell(result["control"]),
+                    cell(ctl.get("title")),
+                    cell(ctl.get("family", "unknown")),
+                    cell(ctl.get("level")),
+                    cell(ctl.get("severity")),
+                    cell(result["status"]),
+                    cell(result["evidence"]),
+                    cell(_join(refs.get("care"))),
+                    cell(_join(refs.get("anssi_hygiene"))),
+                    cell(_join(refs.get("anssi_bp028"))),
+                    cell(_join(refs.get("cis"))),
                     *who_cells,
                 ]
             )

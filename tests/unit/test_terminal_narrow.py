@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from carehard.cli.display import backup_checks_table, findings_table, fleet_table
+from carehard.cli.display import backup_checks_table, findings_table, fleet_table, run_summary
 from carehard.cli.narrow import show
 from carehard.history import History
 from carehard.model import BackupCheck, ControlResult
@@ -104,7 +104,9 @@ def test_a_wide_table_at_80_columns_breaks_no_word_and_cuts_no_header() -> None:
     assert words_of(wide) - words_of(" ".join(headers)) <= words_of(narrow)
     assert "Security updates: 3: openssl, libc6, openssh-server" in narrow
     assert max(len(line.rstrip()) for line in narrow.splitlines()) <= 80
-    check = BackupCheck(IDS[2], "DPI", "2026-12-07T01:13:20+00:00", "pass", None, 53, True, 0.6, 1, 1.0, 9.0, {})
+    check = BackupCheck(
+        IDS[2], "DPI", "2026-12-07T01:13:20+00:00", "pass", None, 53, True, 0.6, 1, 1.0, 9.0, {}
+    )
     backups = rendered(backup_checks_table([check]), 80)
     assert "Verdict:" in backups and "…" not in backups
 
@@ -132,3 +134,14 @@ def test_findings_show_the_most_severe_first() -> None:
     order = [shown.index(f"evidence of {cid}") for cid in ("BK-REPO-01", "WL-SSH-01", "WL-BAN-01")]
     assert order == sorted(order), shown
     assert "critical" in shown and "high" in shown
+
+
+def test_the_terminal_summary_in_french() -> None:
+    run = record()
+    run.hosts["ws-01"].results = {"WL-SSH-01": ControlResult("WL-SSH-01", "fail", "PermitRootLogin yes")}
+    findings = findings_table(run, "fr")
+    assert findings is not None
+    shown = rendered(findings, 200) + rendered(run_summary(run, "fr"), 200)
+    for word in ("Gravité", "Hôte", "Contrôle", "Preuve", "élevée", "non conforme", "conforme"):
+        assert word in shown, (word, shown)
+    assert "Severity" not in shown and "Evidence" not in shown
