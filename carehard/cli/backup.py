@@ -27,6 +27,7 @@ from carehard.cli.narrow import show
 from carehard.history import History
 from carehard.jobs.backup_verify import FAMILY, BackupVerifyJob
 from carehard.jobs.canary import CanaryJob
+from carehard.lang import report_lang
 from carehard.paths import history_path
 
 
@@ -58,7 +59,7 @@ def backup_verify(
     count = len([c for c in load_catalog().all() if c.family == FAMILY]) if err.is_terminal else 0
     result = run(job, outputs(output, formats, metrics_file, lang), "backup verify", count)
     show(out, backup_checks_table(job.backup_checks(), title=f"carehard backup verify {result.run.id}"))
-    findings = findings_table(result.run)
+    findings = findings_table(result.run, report_lang(lang))
     if findings is not None:
         show(out, findings)
     print_files_and_notes(result)
