@@ -189,14 +189,33 @@ def _summary(report: dict[str, Any], hosts: list[dict[str, Any]], w: _Words) -> 
         unreachable=w.status("unreachable", down),
         controls=w.count(len(report.get("controls") or []), "{n} control", "{n} controls"),
     )
-    return [
+    lines = [
         "- "
         + _("**Compliance: {rate}** (pass + fixed + waived, over every result but not applicable)").format(
             rate=w.rate(summary)
         ),
         "- " + _("Results: {counts}").format(counts=counts),
-        f"- {fleet}",
     ]
+    severities = _problems_by_severity(report)
+    if severities:
+        colon = "\u00a0: " if w.french else ": "
+        shown = " · ".join(f"{_(name)}{colon}{w.number(n)}" for name, n in severities.items())
+        lines.append("- " + _("Problems by severity: {counts}").format(counts=shown))
+    return [*lines, f"- {fleet}"]
+
+
+def _problems_by_severity(report: dict[str, Any]) -> dict[str, int]:
+    """How many fail, error and unreachable results each severity has (none: {})."""
+    severity = {str(c.get("id")): str(c.get("severity")) for c in report.get("controls") or []}
+    found = Counter(
+        severity.get(str(r.get("control")), "")
+        for host in report.get("hosts") or []
+        for r in host.get("results") or []
+        if r.get("status") in _PROBLEMS
+    )
+    if not found:
+        return {}
+    return {name: found.get(name, 0) for name in _SEVERITY_RANK}
 
 
 def _host_rows(report: dict[str, Any], control_ids: list[str]) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -474,3 +475,21 @@ def test_renders_big_report(fmt: str, fleet: dict[str, Any]) -> None:
     text = renderers()[fmt][1](fleet)
     assert "host-0999" in text or fmt == "md"
     assert "host-0005" in text  # an unreachable host
+
+
+def test_markdown_counts_problems_by_severity(summary_md: str) -> None:
+    line = next(line for line in summary_md.splitlines() if line.startswith("- Problems by severity: "))
+    counts = dict(item.split(": ") for item in line.removeprefix("- Problems by severity: ").split(" · "))
+    assert list(counts) == ["critical", "high", "medium", "low"]
+    report = sample_report()
+    severity = {c["id"]: c["severity"] for c in report["controls"]}
+    expected = Counter(
+        severity[r["control"]]
+        for h in report["hosts"]
+        for r in h["results"]
+        if r["status"] in ("fail", "error", "unreachable")
+    )
+    assert {k: int(v) for k, v in counts.items()} == {k: expected.get(k, 0) for k in counts}
+    french = sample_report()
+    french["lang"] = "fr"
+    assert "- Problèmes par gravité\u00a0: critique\u00a0: " in render_markdown(french)

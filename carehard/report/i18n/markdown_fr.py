@@ -74,4 +74,5 @@ WORDS: dict[str, str] = {
     "… and {more}": "… et {more}",
     "{n} more set": "{n} autre jeu",
     "{n} more sets": "{n} autres jeux",
+    "Problems by severity: {counts}": "Problèmes par gravité\u00a0: {counts}",
 }
