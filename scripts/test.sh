@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(debootstrap systemd-container zstd iproute2 openssh-client restic sqlite3 chromium nmap)
+APT_PACKAGES=(debootstrap systemd-container zstd iproute2 openssh-client restic sqlite3 chromium nmap poppler-utils)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -12,6 +12,13 @@ html_charts (the trend charts as inline SVG); the words and the rate come from l
 The page is in the report's language (report["lang"]: en, or fr): the template writes every word of
 its own through `_` (carehard.report.i18n; French words in i18n/html_fr and i18n/labels_fr), the
 sections get the language for their numbers, dates and sentences.
+
+The page opens on the priorities: the problems by severity and "What to fix first". A filter bar
+(search, status, severity, family, host) is inline JS over data-* attributes; without JS it stays
+hidden and everything shows. In print, everything shows whatever the filters, every section is
+expanded, and the wide sections go to landscape pages (CSS named page "wide"): there the matrix and
+the exposure map are print-only tables of at most _PRINT_MATRIX_COLUMNS controls (one family each)
+and _PRINT_PORT_COLUMNS ports, so that no column is cut at the page's edge.
 """
 
 from __future__ import annotations
@@ -27,7 +34,16 @@ from carehard.establishment import FIELDS
 from carehard.report.html_backups import backup_set_view
 from carehard.report.html_charts import run_trend_chart
 from carehard.report.html_fleet import exposure_view, fleet_view
-from carehard.report.html_results import care_views, control_views, family_views, host_view
+from carehard.report.html_results import (
+    PROBLEMS,
+    SEVERITIES,
+    backups_ran,
+    care_views,
+    control_views,
+    family_views,
+    host_view,
+    priority_view,
+)
 from carehard.report.i18n import labels_fr, lang_of, translator
 from carehard.report.i18n.formats import moment, percent_text
 from carehard.report.labels import (
@@ -44,6 +60,10 @@ from carehard.report.labels import (
 
 # Above this many matrix cells, the matrix starts collapsed so the page opens fast.
 _OPEN_MATRIX_MAX_CELLS = 5000
+# In print, the matrix is cut into tables of one family and at most this many controls, the exposure
+# map into tables of at most this many ports: each fits an A4 landscape page.
+_PRINT_MATRIX_COLUMNS = 40
+_PRINT_PORT_COLUMNS = 16
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +133,56 @@ def _moment(value: Any, lang: str) -> Any:
     return moment(value, lang) if lang == "fr" and value else value
 
 
+def _chunks(indexes: list[int], size: int) -> list[list[int]]:
+    return [indexes[i : i + size] for i in range(0, len(indexes), size)]
+
+
+def _print_matrix(
+    controls: list[dict[str, Any]], families: list[dict[str, Any]], lang: str
+) -> list[dict[str, Any]]:
+    """The matrix as print shows it: tables of at most _PRINT_MATRIX_COLUMNS controls (their column
+    indexes in the matrix), the families in their order, packed together while they fit; a larger
+    family is cut in parts. Each table is captioned with its families, and `spans` gives the number of
+    columns of each family in it."""
+    _ = translator(lang)
+    labels = {f["name"]: f["label"] for f in families}
+    by_family: dict[str, list[int]] = {}
+    for i, cv in enumerate(controls):
+        by_family.setdefault(str(cv["family"]), []).append(i)
+    segments: list[tuple[str, list[int]]] = []
+    for family, indexes in by_family.items():
+        chunks = _chunks(indexes, _PRINT_MATRIX_COLUMNS)
+        for n, chunk in enumerate(chunks, 1):
+            label = labels.get(family, family)
+            if len(chunks) > 1:
+                label = _("{family}, part {n} of {total}").format(family=label, n=n, total=len(chunks))
+            segments.append((label, chunk))
+    parts: list[dict[str, Any]] = []
+    for label, chunk in segments:
+        if parts and len(parts[-1]["columns"]) + len(chunk) <= _PRINT_MATRIX_COLUMNS:
+            parts[-1]["labels"].append(label)
+            parts[-1]["columns"].extend(chunk)
+            parts[-1]["spans"].append(len(chunk))
+        else:
+            parts.append({"labels": [label], "columns": list(chunk), "spans": [len(chunk)]})
+    return [{**part, "label": " · ".join(part["labels"])} for part in parts]
+
+
+def _filter_options(
+    controls: list[dict[str, Any]], families: list[dict[str, Any]], hosts: list[dict[str, Any]], lang: str
+) -> dict[str, Any]:
+    """The choices of the filter bar: only the statuses, severities, families and hosts of the report."""
+    _ = translator(lang)
+    present = {s for cv in controls for s in cv["counts"]}
+    severities = {cv["severity"] for cv in controls}
+    return {
+        "statuses": [s for s in STATUSES if s in present],
+        "severities": [(s, _(s)) for s in SEVERITIES if s in severities],
+        "families": [(f["name"], f["label"]) for f in families],
+        "hosts": [h["name"] for h in hosts],
+    }
+
+
 def _view(report: dict[str, Any]) -> dict[str, Any]:
     lang = lang_of(report)
     _ = translator(lang)
@@ -123,6 +193,11 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     hosts = [host_view(h, control_ids, lang) for h in raw_hosts]
     controls_shown = control_views(report, raw_hosts, lang)
     labels = {s: _(label) for s, label in STATUS_LABELS.items()}
+
+    families = family_views(controls_shown, lang)
+    exposure = exposure_view(report.get("exposure"), lang)
+    if exposure:
+        exposure["print_parts"] = _chunks(list(range(len(exposure["ports"]))), _PRINT_PORT_COLUMNS)
 
     summary = {s: int((report.get("summary") or {}).get(s, 0)) for s in STATUSES}
     total = sum(summary.values())
@@ -175,15 +250,21 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "hosts": hosts,
         "unreachable_hosts": [h["name"] for h in hosts if not h["reachable"]],
         "error_hosts": [h for h in hosts if h["errors"]],
-        "families": family_views(controls_shown, lang),
+        "families": families,
+        "priorities": priority_view(controls_shown, lang),
+        "problem_statuses": PROBLEMS,
+        "filters": _filter_options(controls_shown, families, hosts, lang),
         "care": care_views(controls_shown, lang),
+        "care_left_out": sum(1 for cv in controls_shown if cv["refs"]["care"] and not cv["ran"]),
+        "backups_ran": backups_ran(controls_shown),
         "care_labels": {domain: _(label) for domain, label in CARE_LABELS.items()},
         "matrix_open": len(hosts) * max(len(control_ids), 1) <= _OPEN_MATRIX_MAX_CELLS,
         "ncols": len(control_ids),
+        "print_matrix": _print_matrix(controls_shown, families, lang),
         "backups": [backup_set_view(entry, lang) for entry in report.get("backups") or []],
         "trend": run_trend_chart(report.get("trend") or [], lang),
         "fleet": fleet_view(report.get("fleet"), lang),
-        "exposure": exposure_view(report.get("exposure"), lang),
+        "exposure": exposure,
     }
 
 

@@ -1,7 +1,12 @@
 """The compliance results as the HTML page shows them: one row per host for the matrix, each control
-with its hosts grouped by identical evidence, and the roll-ups by family and by CaRE domain. The rates
-and the family and domain names are in the report's language (lang: en or fr); the catalog texts come
-in it already."""
+with its hosts grouped by identical evidence, its fix and its reference links, the priorities (problems
+by severity, what to fix first), and the roll-ups by family and by CaRE domain. The rates and the
+family and domain names are in the report's language (lang: en or fr); the catalog texts come in it
+already.
+
+A control "ran" when at least one host has a result of its own for it: a Windows control in a run of
+Linux hosts did not, nor a control that only shows on a host that could not be reached at all. The
+priorities and the CaRE domains count only the controls that ran."""
 
 from __future__ import annotations
 
@@ -24,6 +29,27 @@ _GROUP_ORDER: dict[str, int] = {
 }
 # Above this many hosts in one evidence group, the host list is collapsed.
 _INLINE_HOSTS_MAX = 12
+
+SEVERITIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+PROBLEMS: tuple[str, ...] = ("fail", "error", "unreachable")
+# What "What to fix first" lists: a control that failed or errored somewhere (an unreachable host
+# is no fault of the control's; the page names those hosts on their own).
+_TO_FIX: tuple[str, ...] = ("fail", "error")
+# The families whose controls verify the backups (carehard backup verify).
+BACKUP_FAMILIES: tuple[str, ...] = ("backup_verify", "backup")
+
+# The documents the catalog's references point into: every link of the page leads to one of them.
+HYGIENE_URL = "https://cyber.gouv.fr/publications/guide-dhygiene-informatique"
+BP028_URL = "https://cyber.gouv.fr/publications/recommandations-de-securite-relatives-un-systeme-gnulinux"
+CIS_DEBIAN_URL = "https://www.cisecurity.org/benchmark/debian_linux"
+CIS_WINDOWS_URL = "https://www.cisecurity.org/benchmark/microsoft_windows_desktop"
+REFERENCE_URLS: tuple[str, ...] = (HYGIENE_URL, BP028_URL, CIS_DEBIAN_URL, CIS_WINDOWS_URL)
+
+# "What to fix first": at most this many host names per entry and evidence groups shown, and the
+# evidence's first line cut to this many characters (the control's details have the rest).
+_FIX_HOSTS_MAX = 12
+_FIX_GROUPS_MAX = 3
+_EVIDENCE_CHARS = 200
 
 
 def _rate(counts: Any, lang: str) -> str:
@@ -81,8 +107,11 @@ def control_views(
             for i in range(len(controls)):
                 if i not in seen:
                     groups[i].setdefault(("unreachable", ""), []).append(name)
+    ran: Counter[int] = Counter()
+    for host in hosts:
+        ran.update({index[cid] for r in host.get("results") or [] if (cid := str(r.get("control"))) in index})
     views = []
-    for ctl, grp in zip(controls, groups, strict=True):
+    for i, (ctl, grp) in enumerate(zip(controls, groups, strict=True)):
         counts: Counter[str] = Counter()
         items = []
         for (status, evidence), names in sorted(
@@ -98,6 +127,7 @@ def control_views(
                 }
             )
         refs = ctl.get("references") or {}
+        fix = str(ctl.get("fix") or "")
         views.append(
             {
                 "id": str(ctl.get("id")),
@@ -108,6 +138,9 @@ def control_views(
                 "level": ctl.get("level", ""),
                 "remediation": ctl.get("remediation", ""),
                 "rationale": ctl.get("rationale", ""),
+                "fix": fix,
+                "fix_parts": code_parts(fix),
+                "links": reference_links(ctl, lang),
                 "refs": {
                     "anssi_hygiene": refs.get("anssi_hygiene") or [],
                     "anssi_bp028": refs.get("anssi_bp028") or [],
@@ -116,11 +149,130 @@ def control_views(
                 },
                 "counts": dict(counts),
                 "rate": _rate(counts, lang),
-                "problems": sum(counts.get(s, 0) for s in ("fail", "error", "unreachable")),
+                "problems": sum(counts.get(s, 0) for s in PROBLEMS),
+                "failing": sum(counts.get(s, 0) for s in _TO_FIX),  # hosts: one result each
+                "ran": ran[i],
                 "groups": items,
             }
         )
     return views
+
+
+def code_parts(text: str) -> list[tuple[str, bool]]:
+    """A catalog text cut at its backquotes: (text, is_code) pairs, `restic check` being code."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backquote: no code at all
+        return [(text, False)] if text else []
+    return [(part, i % 2 == 1) for i, part in enumerate(parts) if part]
+
+
+def reference_links(ctl: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """The control's references as links: the measure of the ANSSI hygiene guide, the recommendation
+    of ANSSI BP-028, the section of the CIS benchmark (Microsoft Windows for a Windows control, Debian
+    Linux otherwise); each with its text ("measure 37"), its URL and a title naming the document."""
+    _ = translator(lang)
+    refs = ctl.get("references") or {}
+    platforms = [str(p) for p in ctl.get("platforms") or []]
+    windows = str(ctl.get("id", "")).startswith("WW-") or platforms == ["windows"]
+    cis_name = "Microsoft Windows" if windows else "Debian Linux"
+    cis_url = CIS_WINDOWS_URL if windows else CIS_DEBIAN_URL
+
+    def links(values: Any, url: str, text: str, title: str) -> list[dict[str, str]]:
+        return [
+            {"text": _(text).format(ref=v), "url": url, "title": _(title).format(ref=v, name=cis_name)}
+            for v in (str(value) for value in values or [])
+        ]
+
+    return {
+        "anssi_hygiene": links(
+            refs.get("anssi_hygiene"), HYGIENE_URL, "measure {ref}", "ANSSI hygiene guide, measure {ref}"
+        ),
+        "anssi_bp028": links(
+            refs.get("anssi_bp028"), BP028_URL, "{ref}", "ANSSI BP-028 (GNU/Linux), recommendation {ref}"
+        ),
+        "cis": links(refs.get("cis"), cis_url, "section {ref}", "CIS {name} benchmark, section {ref}"),
+        "cis_name": cis_name,
+    }
+
+
+def _severity(cv: dict[str, Any]) -> str:
+    severity = str(cv.get("severity") or "")
+    return severity if severity in SEVERITIES else "low"
+
+
+def _first_line(evidence: str) -> str:
+    lines = [line.strip() for line in evidence.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[0]
+    if len(line) > _EVIDENCE_CHARS:
+        return line[: _EVIDENCE_CHARS - 1].rstrip() + "…"
+    return line + (" …" if len(lines) > 1 else "")
+
+
+def priority_view(controls: list[dict[str, Any]], lang: str = "en") -> dict[str, Any]:
+    """The page's priorities over the controls that ran: per severity, the problems (fail, error,
+    unreachable results) and the controls that have them; and "What to fix first", the controls that
+    failed or errored, the most severe first, then those failing on the most hosts."""
+    _ = translator(lang)
+    ran = [cv for cv in controls if cv["ran"]]
+    tiles = []
+    for severity in SEVERITIES:
+        cvs = [cv for cv in ran if _severity(cv) == severity]
+        counts = {s: sum(cv["counts"].get(s, 0) for cv in cvs) for s in PROBLEMS}
+        tiles.append(
+            {
+                "severity": severity,
+                "label": _(severity),
+                "problems": sum(counts.values()),
+                "counts": counts,
+                "controls": sum(1 for cv in cvs if cv["problems"]),
+                "listed": sum(1 for cv in cvs if cv["failing"]),
+            }
+        )
+    to_fix = sorted(
+        (cv for cv in ran if cv["failing"]),
+        key=lambda cv: (SEVERITIES.index(_severity(cv)), -cv["failing"], cv["id"]),
+    )
+    groups = []
+    for severity in SEVERITIES:
+        entries = [_fix_entry(cv) for cv in to_fix if _severity(cv) == severity]
+        if entries:
+            groups.append({"severity": severity, "label": _(severity), "entries": entries})
+    return {
+        "tiles": tiles,
+        "problems": sum(t["problems"] for t in tiles),
+        "groups": groups,
+        "listed": len(to_fix),
+        "unreachable_only": sum(1 for cv in ran if cv["problems"] and not cv["failing"]),
+    }
+
+
+def _fix_entry(cv: dict[str, Any]) -> dict[str, Any]:
+    """One control of "What to fix first": its failing hosts, a summary of its evidence, its fix."""
+    failing = [g for g in cv["groups"] if g["status"] in _TO_FIX]
+    hosts = [name for g in failing for name in g["hosts"]]
+    return {
+        "id": cv["id"],
+        "title": cv["title"],
+        "severity": _severity(cv),
+        "family": cv["family"],
+        "counts": {s: cv["counts"][s] for s in PROBLEMS if cv["counts"].get(s)},
+        "hosts": hosts[:_FIX_HOSTS_MAX],
+        "more_hosts": max(len(hosts) - _FIX_HOSTS_MAX, 0),
+        "evidence": [
+            {
+                "status": g["status"],
+                "hosts": len(g["hosts"]),
+                "host": g["hosts"][0] if len(g["hosts"]) == 1 else "",
+                "line": _first_line(g["evidence"]),
+            }
+            for g in failing[:_FIX_GROUPS_MAX]
+        ],
+        "more_evidence": max(len(failing) - _FIX_GROUPS_MAX, 0),
+        "fix_parts": cv["fix_parts"],
+        "links": cv["links"],
+    }
 
 
 def family_views(controls: list[dict[str, Any]], lang: str = "en") -> list[dict[str, Any]]:
@@ -148,23 +300,36 @@ def family_views(controls: list[dict[str, Any]], lang: str = "en") -> list[dict[
 
 
 def care_views(controls: list[dict[str, Any]], lang: str = "en") -> list[dict[str, Any]]:
-    """Per CaRE domain that some control refers to: its number of controls and their counts added up."""
+    """Per CaRE domain that some control of the report refers to: the number of its controls that ran
+    and their counts added up (a control that ran on no host is left out: `left_out` counts them). The
+    continuity domain is always there when another is, and says when no backup verification ran
+    (`no_backups`): a run of workstations alone tells nothing of the restores."""
     _ = translator(lang)
     views = []
     for domain, label in CARE_LABELS.items():
         cvs = [cv for cv in controls if domain in cv["refs"]["care"]]
-        if not cvs:
+        if not cvs and domain != "continuity":
             continue
+        ran = [cv for cv in cvs if cv["ran"]]
         counts: Counter[str] = Counter()
-        for cv in cvs:
+        for cv in ran:
             counts.update(cv["counts"])
         views.append(
             {
                 "name": domain,
                 "label": _(label),
-                "controls": len(cvs),
+                "controls": len(ran),
+                "left_out": len(cvs) - len(ran),
                 "counts": dict(counts),
                 "rate": _rate(counts, lang),
+                "no_backups": domain == "continuity" and not backups_ran(controls),
             }
         )
+    if all(not v["controls"] and not v["left_out"] for v in views):
+        return []  # no domain at all: the page shows no CaRE table
     return views
+
+
+def backups_ran(controls: list[dict[str, Any]]) -> bool:
+    """Whether a backup verification control (carehard backup verify) ran on some host."""
+    return any(cv["ran"] and cv["family"] in BACKUP_FAMILIES for cv in controls)

@@ -1,32 +1,45 @@
-"""The HTML report in a real browser: headless Chromium renders it, dumps its DOM and logs its console.
+"""The HTML report in a real browser: headless Chromium renders it, dumps its DOM and logs its console,
+runs its filters, and prints it to PDF.
 
 The report comes from carehard's own code: runs saved to and loaded back from a History, then
-build_report and render_html. The page is opened from a file:// URL and must fetch nothing.
+build_report and render_html. The page is opened from a file:// URL and must fetch nothing; its only
+addresses are the links of the controls' references.
 
-Needs `chromium` (the Debian package; scripts/test.sh installs it). Without it the test is
-skipped, or fails when CI is set. With CAREHARD_TEST_ARTIFACTS set, the screenshot and the page
-are copied to tests/artifacts/.
+Printing: Chromium prints the page to A4 (`--print-to-pdf`), `pdftotext -layout` reads the PDF back,
+and every host, control, matrix cell, port and table column must be in it: a table cut at the page's
+right edge loses its columns from the PDF (Chromium does not write what falls off the page). A second,
+wide report (every Debian control of the catalog, long host names, an inventory and a full exposure
+map) is printed too.
+
+Needs `chromium` and `pdftotext` (the Debian packages chromium and poppler-utils; scripts/test.sh
+installs them). Without them the tests are skipped, or fail when CI is set. With
+CAREHARD_TEST_ARTIFACTS set, the screenshot, the pages and the PDFs are copied to tests/artifacts/.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from carehard.catalog import load_catalog
+from carehard.exposure import DEFAULT_PORTS
 from carehard.history import History
 from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord, count_statuses
 from carehard.report import build_report
 from carehard.report.html import render_html
-from carehard.report.labels import pass_rate
+from carehard.report.html_results import REFERENCE_URLS
+from carehard.report.labels import STATUS_CODES, pass_rate
 
 pytestmark = pytest.mark.integration
 
@@ -60,6 +73,57 @@ def chromium() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
+
+
+def pdftotext() -> str:
+    path = shutil.which("pdftotext")
+    if not path:
+        reason = "pdftotext is not installed (apt-get install poppler-utils): the printed report is not read"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def print_to_pdf(tmp_path: Path, page: Path) -> str:
+    """Print the page as Chromium does (A4, no header or footer), then its text as pdftotext -layout
+    reads it back."""
+    reader = pdftotext()
+    pdf = tmp_path / f"{page.stem}.pdf"
+    browse(tmp_path, page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-", "chromium wrote no PDF"
+    proc = subprocess.run(
+        [reader, "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    if os.environ.get("CAREHARD_TEST_ARTIFACTS"):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdf, ARTIFACTS / pdf.name)
+    return proc.stdout
+
+
+def words(text: str, word: str) -> int:
+    """How many times `word` stands alone in the text (a matrix cell: "F", "Fx", "na")."""
+    return len(re.findall(rf"(?<![\w./-]){re.escape(word)}(?![\w./-])", text))
+
+
+def assert_printed_whole(text: str, report: dict[str, Any]) -> None:
+    """Every host, every control and every matrix cell of the report is in the printed text, and the
+    CaRE table has its Rate column."""
+    missing = [h["name"] for h in report["hosts"] if h["name"] not in text]
+    assert missing == [], f"hosts missing from the PDF: {missing}"
+    missing = [c["id"] for c in report["controls"] if c["id"] not in text]
+    assert missing == [], f"controls missing from the PDF: {missing}"
+    # The matrix prints one cell per host and control: at least as many codes as results (the legend
+    # and other text may add some, a column cut at the page's edge takes its cells away).
+    results = Counter(r["status"] for h in report["hosts"] for r in h["results"])
+    for status, count in results.items():
+        code = STATUS_CODES[status]
+        assert words(text, code) >= count, (
+            f"{code} ({status}): {words(text, code)} in the PDF, {count} results"
+        )
+    care = [line for line in text.splitlines() if re.search(r"\bDomain\s+Controls\b", line)]
+    assert care and re.search(r"\bRate\b", care[0]), f"the CaRE table has no Rate column: {care}"
 
 
 def browse(tmp_path: Path, page: Path, *args: str) -> tuple[str, str]:
@@ -251,11 +315,17 @@ def test_report_dom_and_console(tmp_path: Path, report_page: tuple[Path, dict[st
     assert 'aria-label="Estimated full restore time (RTO) of backup set DPI' in restore
     assert restore.count("<circle") == 4
 
-    # Escaped evidence stays text; the only script is the page's own; nothing points outside.
+    # Escaped evidence stays text; the only script is the page's own; nothing is fetched from outside,
+    # and the only links outside are those of the references (ANSSI, CIS), for the reader to follow.
     assert dom.count("<script") == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
-    for url in re.findall(r"""\b(?:src|href|action|data|poster)\s*=\s*["']([^"']*)""", dom, flags=re.I):
+    for url in re.findall(r"""\b(?:src|action|data|poster)\s*=\s*["']([^"']*)""", dom, flags=re.I):
         assert not re.match(r"(?:[a-z][a-z0-9+.-]*:)?//", url, flags=re.I), url
+    links = re.findall(r"""<a\b[^>]*\bhref\s*=\s*["']([^"']*)""", dom, flags=re.I)
+    outside = {url for url in links if re.match(r"(?:[a-z][a-z0-9+.-]*:)?//", url, flags=re.I)}
+    assert outside and outside <= set(REFERENCE_URLS), outside
+    for url in re.findall(r"""\bhref\s*=\s*["']([^"']*)""", dom, flags=re.I):
+        assert url.startswith("#") or url in REFERENCE_URLS, url
 
 
 def test_report_screenshot(tmp_path: Path, report_page: tuple[Path, dict[str, Any]]) -> None:
@@ -273,3 +343,220 @@ def test_report_screenshot(tmp_path: Path, report_page: tuple[Path, dict[str, An
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, ARTIFACTS / "report.png")
         shutil.copyfile(page, ARTIFACTS / "report.html")
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+# Appended to a copy of the page: it drives the filter bar as a reader would and writes what shows.
+PROBE = """<script>
+(function () {
+  "use strict";
+  function shown(sel) {
+    return Array.prototype.filter.call(document.querySelectorAll(sel), function (el) {
+      return el.getClientRects().length > 0;
+    }).map(function (el) { return el.getAttribute("data-c") || el.firstElementChild.textContent; });
+  }
+  function state(name) {
+    return {name: name, controls: shown("details.ctl"), fixes: shown("li.fx"),
+      rows: shown("#mx > tbody > tr"), columns: shown("#mx > thead th.c").length,
+      count: document.getElementById("f-count").textContent};
+  }
+  function set(id, value) {
+    var el = document.getElementById(id);
+    el.value = value;
+    el.dispatchEvent(new Event(id === "f-q" ? "input" : "change"));
+  }
+  var out = [state("start")];
+  out[0].bar = !document.getElementById("filters").hidden;
+  set("f-sev", "critical"); out.push(state("critical"));
+  set("f-sev", ""); set("f-host", "ws-radiology-01"); set("f-status", "fail"); out.push(state("host fail"));
+  document.getElementById("f-reset").click(); out.push(state("reset"));
+  set("f-q", " wl-fw-01 "); setTimeout(function () {
+    out.push(state("search"));
+    var pre = document.createElement("pre");
+    pre.id = "probe";
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  }, 400);
+}());
+</script>"""
+
+
+def test_report_filters(tmp_path: Path, report_page: tuple[Path, dict[str, Any]]) -> None:
+    """The search box and the filters work offline in the page's own script, without a console error."""
+    page, report = report_page
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text("utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    dom, err = browse(
+        tmp_path, probe, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000", "--dump-dom"
+    )
+    assert console_problems(err, probe) == []
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.DOTALL)
+    assert found, f"the probe did not run; chromium said:\n{err[-3000:]}"
+    start, critical, host_fail, reset, search = json.loads(html.unescape(found[1]))
+
+    controls = {c["id"]: c for c in report["controls"]}
+    assert start["bar"] and start["count"] == ""
+    assert sorted(start["controls"]) == sorted(controls) and start["columns"] == len(controls)
+    assert len(start["rows"]) == len(report["hosts"])
+
+    wanted = sorted(cid for cid, c in controls.items() if c["severity"] == "critical")
+    assert wanted and sorted(critical["controls"]) == wanted
+    assert critical["columns"] == len(wanted) and set(critical["fixes"]) <= set(wanted)
+    assert critical["count"].startswith(f"{len(wanted)} of {len(controls)} controls shown")
+
+    host = next(h for h in report["hosts"] if h["name"] == "ws-radiology-01")
+    failing = sorted(r["control"] for r in host["results"] if r["status"] == "fail")
+    assert failing and sorted(host_fail["controls"]) == failing and sorted(host_fail["fixes"]) == failing
+    assert host_fail["rows"] == ["ws-radiology-01"] and host_fail["columns"] == len(failing)
+
+    assert sorted(reset["controls"]) == sorted(controls) and len(reset["rows"]) == len(report["hosts"])
+    # The search ignores case and the spaces around; it reads the control's ID, title and evidence.
+    assert search["controls"] == ["WL-FW-01"] and search["columns"] == 1
+
+
+# --- print -----------------------------------------------------------------------------------------
+
+
+def test_report_prints_whole(tmp_path: Path, report_page: tuple[Path, dict[str, Any]]) -> None:
+    page, report = report_page
+    text = print_to_pdf(tmp_path, page)
+    assert_printed_whole(text, report)
+    assert "What to fix first" in text and "Search" not in text  # priorities printed, filters not
+
+
+LONG = ".radiologie.chu-exemple-universitaire.local"
+
+
+@pytest.fixture(scope="module")
+def wide_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A wide report: every Debian control of the catalog and a few Windows ones that ran nowhere,
+    hosts with long names (one unreachable), the inventory and an exposure map of every default port;
+    the run saved to a History and loaded back."""
+    catalog = load_catalog()
+    debian = [c.id for c in catalog.all() if "debian" in c.platforms]
+    windows = [c.id for c in catalog.all() if c.id.startswith("WW-")][:4]
+    assert len(debian) >= 134
+    cycle = ["pass", "pass", "fail", "fixed", "pass", "not_applicable", "error", "waived", "pass"]
+    hosts = []
+    for i in range(6):
+        name = f"ws-{i:02d}{LONG}"
+        if i == 5:
+            hosts.append(
+                HostOutcome(
+                    name,
+                    reachable=False,
+                    errors=[f"ssh: connect to host {name} port 22: No route to host"],
+                    results={
+                        c: ControlResult(c, "unreachable", "host unreachable: not evaluated") for c in debian
+                    },
+                )
+            )
+            continue
+        host = HostOutcome(name, facts={"os": "Debian", "os_version": "12.8", "kernel": "6.1.0-28-amd64"})
+        for j, cid in enumerate(debian):
+            status = cycle[(i + j) % len(cycle)]
+            host.results[cid] = ControlResult(cid, status, f"{cid}: {status} as checked")
+        hosts.append(host)
+    run = RunRecord(
+        id="20261124T020000Z-0000ff",
+        mode="audit",
+        started="2026-11-24T02:00:00+00:00",
+        finished="2026-11-24T02:09:00+00:00",
+        carehard_version="0.1.0",
+        level=2,
+        selection={"inventory": "inventories/site/hosts.yml", "limit": None, "only": [], "skip": []},
+        controls=debian + windows,
+        exit_code=3,
+        hosts={h.name: h for h in hosts},
+    )
+    tmp = tmp_path_factory.mktemp("wide")
+    history = History(tmp / "history.sqlite")
+    history.save(run)
+    loaded = history.load(run.id)
+    assert loaded is not None
+    fleet = [
+        {
+            "host": h.name,
+            "os": "Debian GNU/Linux 12 (bookworm)",
+            "os_version": "12",
+            "support": "supported",
+            "support_ends": "2028-06-30",
+            "support_days_left": 580,
+            "security_updates_pending": 3,
+            "security_updates": ["openssl", "libc6", "curl"],
+            "last_update": "2026-11-20T04:00:00+00:00",
+            "exposed_services": ["3389/tcp rdp on 0.0.0.0 (xrdp)"],
+            "reachable_from": "probe-dmz",
+            "reachable_ports": ["3389/tcp rdp"],
+            "exposure_scanned_at": "2026-11-24T03:00:00+00:00",
+            "detection": ["wazuh-agent"],
+            "detection_ok": True,
+            "admins": ["alice", "bob"],
+            "undeclared_admins": [],
+            "disk_encryption": "LUKS",
+            "domain": "yes",
+            "time_sync": "yes (chronyd)",
+            "collected_at": "2026-11-24T02:05:00+00:00",
+            "run_id": f"20261124T020500Z-fleet{i}",
+        }
+        for i, h in enumerate(hosts)
+    ]
+    ports = sorted(DEFAULT_PORTS)
+    exposure = {
+        "run_id": "20261124T030000Z-0000aa",
+        "from": "probe-dmz",
+        "method": "nmap",
+        "scanned_at": "2026-11-24T03:00:00+00:00",
+        "ports": [{"port": p, "proto": "tcp", "service": DEFAULT_PORTS[p]} for p in ports],
+        "hosts": [
+            {
+                "name": h.name,
+                "ports": [
+                    {"port": p, "proto": "tcp", "state": "open" if p == 3389 else "closed", "allowed": False}
+                    for p in ports
+                ],
+            }
+            for h in hosts
+        ],
+    }
+    report = build_report(loaded, catalog, fleet=fleet, exposure=exposure)
+    page = tmp / "wide.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    return page, report
+
+
+def test_wide_report_prints_whole(tmp_path: Path, wide_page: tuple[Path, dict[str, Any]]) -> None:
+    """No table is cut at the page's edge: the matrix, the hosts, the inventory and the exposure map
+    print every column."""
+    page, report = wide_page
+    _out, err = browse(tmp_path, page, "--enable-logging=stderr", "--v=0", "--dump-dom")
+    assert console_problems(err, page) == []
+    text = print_to_pdf(tmp_path, page)
+    assert_printed_whole(text, report)
+    # The hosts table's and the inventory's last columns, every port of the exposure map.
+    assert re.search(r"\bHost\s+Address\b.*\bRate\b", text), "the hosts table lost its last columns"
+    for row in report["fleet"]:
+        assert row["run_id"] in text, row["run_id"]  # the inventory's last column
+    for port in report["exposure"]["ports"]:
+        assert f"{port['port']}/tcp" in text, port
+    # Every section expanded: the evidence of every control, closed on screen when it has no problem.
+    evidence = {r["evidence"] for h in report["hosts"] for r in h["results"] if r["status"] != "unreachable"}
+    assert [e for e in evidence if e not in text] == []
+    # The Windows controls ran on no host: out of the CaRE counts, and said so.
+    assert "ran on no host" in text
+
+
+def test_print_expands_every_section_without_script(
+    tmp_path: Path, wide_page: tuple[Path, dict[str, Any]]
+) -> None:
+    """Print opens the closed sections by CSS alone (details::details-content): the page's script, which
+    opens them before printing, is left out here."""
+    page, report = wide_page
+    bare = tmp_path / "wide-no-script.html"
+    bare.write_text(re.sub(r"<script>.*?</script>", "", page.read_text("utf-8"), flags=re.DOTALL), "utf-8")
+    assert "<script" not in bare.read_text("utf-8")
+    text = print_to_pdf(tmp_path, bare)
+    evidence = {r["evidence"] for h in report["hosts"] for r in h["results"] if r["status"] != "unreachable"}
+    assert [e for e in evidence if e not in text] == []
+    assert_printed_whole(text, report)

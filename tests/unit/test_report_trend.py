@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from carehard.report.html import render_html
+from carehard.report.html_results import REFERENCE_URLS
 from tests.unit.test_report_html import XSS, sample_report
 
 SVG = re.compile(r"<svg\b[^>]*>.*?</svg>", flags=re.DOTALL)
@@ -235,7 +236,10 @@ def test_charts_have_no_external_reference() -> None:
     page = render_html(report)
     for svg in charts(page):
         assert "xmlns" not in svg and "href" not in svg and "url(" not in svg
-    assert "http://" not in page and "https://" not in page
+    # The only addresses are the links of the controls' references: a reader's click, never a fetch.
+    assert "http://" not in page
+    assert set(re.findall(r'https://[^"\s<]*', page)) <= set(REFERENCE_URLS)
+    assert page.count("https://") == page.count('<a href="https://')
 
 
 # --- schema -------------------------------------------------------------------------------------

@@ -62,6 +62,60 @@ WORDS: dict[str, str] = {
     "unreachable hosts": "hôtes injoignables",
     "(nothing could be checked there):": f"(rien n'a pu y être vérifié){NBSP}:",
     "see the Hosts table.": "voir le tableau des hôtes.",
+    # Priorities: problems by severity, the filter bar, what to fix first (html_results.priority_view)
+    "Problems by severity": "Problèmes par gravité",
+    "(fail, error and unreachable results of the controls that ran)": (
+        "(résultats non conformes, en erreur ou injoignables des contrôles exécutés)"
+    ),
+    "on {n} control": "sur {n} contrôle",
+    "on {n} controls": "sur {n} contrôles",
+    "no problem": "aucun problème",
+    "Filter the controls": "Filtrer les contrôles",
+    "Search": "Rechercher",
+    "ID, title, host, evidence": "identifiant, titre, hôte, preuve",
+    "all statuses": "tous les statuts",
+    "fail, error or unreachable": "non conforme, erreur ou injoignable",
+    "all severities": "toutes les gravités",
+    "Family": "Famille",
+    "all families": "toutes les familles",
+    "all hosts": "tous les hôtes",
+    "Reset": "Réinitialiser",
+    "{shown} of {total} controls shown; printing shows them all.": (
+        f"{{shown}} contrôles affichés sur {{total}}{NNBSP}; l'impression les montre tous."
+    ),
+    "What to fix first": "À corriger en priorité",
+    (
+        "The controls that failed or errored on at least one host, the most severe first, then those failing"
+        " on the most hosts; each with its evidence and its fix: what carehard harden changes, or the step"
+        " to take by hand for an audit-only control."
+    ): (
+        "Les contrôles non conformes ou en erreur sur au moins un hôte, les plus graves d'abord, puis ceux"
+        f" qui échouent sur le plus d'hôtes{NNBSP}; chacun avec sa preuve et sa correction{NBSP}: ce que"
+        " modifie le durcissement, ou l'opération à mener à la main pour un contrôle en audit seul."
+    ),
+    "see the control": "voir le contrôle",
+    "and {n} more host": "et {n} autre hôte",
+    "and {n} more hosts": "et {n} autres hôtes",
+    "and {n} other distinct result": "et {n} autre résultat distinct",
+    "and {n} other distinct results": "et {n} autres résultats distincts",
+    "How to fix": "Pour corriger",
+    "no fix text in this report": "aucune correction indiquée dans ce rapport",
+    "References": "Références",
+    "No control failed or errored: nothing to fix.": (
+        f"Aucun contrôle non conforme ni en erreur{NBSP}: rien à corriger."
+    ),
+    "Not listed: {n} control whose only problem is an unreachable host.": (
+        f"Non listé{NBSP}: {{n}} contrôle dont le seul problème est un hôte injoignable."
+    ),
+    "Not listed: {n} controls whose only problem is an unreachable host.": (
+        f"Non listés{NBSP}: {{n}} contrôles dont le seul problème est un hôte injoignable."
+    ),
+    # References (html_results.reference_links): the link's text, and its title naming the document
+    "measure {ref}": "mesure {ref}",
+    "section {ref}": "section {ref}",
+    "ANSSI hygiene guide, measure {ref}": "Guide d'hygiène informatique de l'ANSSI, mesure {ref}",
+    "ANSSI BP-028 (GNU/Linux), recommendation {ref}": "ANSSI BP-028 (GNU/Linux), recommandation {ref}",
+    "CIS {name} benchmark, section {ref}": "Référentiel CIS {name}, section {ref}",
     # Trend
     "Trend": "Évolution",
     "Compliance rate per run": "Taux de conformité par exécution",
@@ -89,6 +143,32 @@ WORDS: dict[str, str] = {
     "By CaRE domain": "Par domaine CaRE",
     "Domain": "Domaine",
     "Controls": "Contrôles",
+    "Backup verification is not part of this run: run carehard backup verify to test the backups and their"
+    " restores.": (
+        f"La vérification des sauvegardes ne fait pas partie de cette exécution{NBSP}: lancer carehard"
+        " backup verify pour tester les sauvegardes et leur restauration."
+    ),
+    "None of its controls ran on a host.": "Aucun de ses contrôles n'a été exécuté sur un hôte.",
+    "The row {domain} counts only the other controls of the domain that ran.": (
+        "La ligne {domain} ne compte que les autres contrôles du domaine qui ont été exécutés."
+    ),
+    "A domain counts only its controls that ran on at least one host.": (
+        "Un domaine ne compte que ses contrôles exécutés sur au moins un hôte."
+    ),
+    (
+        "{n} control of the report ran on no host (a Windows control in a run of Linux hosts, for example):"
+        " it is left out."
+    ): (
+        "{n} contrôle du rapport n'a été exécuté sur aucun hôte (par exemple un contrôle Windows dans une"
+        f" exécution sur des hôtes Linux){NBSP}: il n'est pas compté."
+    ),
+    (
+        "{n} controls of the report ran on no host (Windows controls in a run of Linux hosts, for example):"
+        " they are left out."
+    ): (
+        "{n} contrôles du rapport n'ont été exécutés sur aucun hôte (par exemple des contrôles Windows dans"
+        f" une exécution sur des hôtes Linux){NBSP}: ils ne sont pas comptés."
+    ),
     # Backups
     "Backup verifications": "Vérifications des sauvegardes",
     (
@@ -196,6 +276,7 @@ WORDS: dict[str, str] = {
         "n'afficher que les hôtes non conformes, en erreur ou injoignables"
     ),
     "UNREACHABLE · nothing checked": "INJOIGNABLE · rien n'a été vérifié",
+    "{family}, part {n} of {total}": "{family}, partie {n} sur {total}",
     "no result": "aucun résultat",
     "unknown status": "statut inconnu",
     "Hosts": "Hôtes",
