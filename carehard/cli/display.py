@@ -247,36 +247,68 @@ def diff_table(diff: RunDiff) -> Table:
     return table
 
 
-def care_tables(evidence: CareEvidence) -> list[Table]:
-    tables = []
-    sections = [(f"CaRE objective {o.id}: {o.label}", o.controls) for o in evidence.objectives]
-    sections += [(f"CaRE: {d.title}", d.controls) for d in evidence.domains]
-    for title, controls in sections:
-        table = Table(title=title, title_justify="left", header_style="bold")
-        for column in ("Control", "Title", "Run", "Pass", "Fail", "Other"):
-            table.add_column(column, overflow="fold")
-        for c in controls:
-            good = sum(c.counts.get(s, 0) for s in ("pass", "fixed", "waived"))
-            bad = c.counts.get("fail", 0)
-            other = sum(c.counts.values()) - good - bad
-            table.add_row(c.id, c.title, c.run_id or "never run", str(good), str(bad), str(other))
-        tables.append(table)
-    restore = Table(title="Last restore test per application", title_justify="left", header_style="bold")
-    for column in ("Set", "Tested", "Verdict", "Snapshot", "Restore", "Full restore"):
-        restore.add_column(column)
-    for check in evidence.restore_tests:
-        restore.add_row(
-            check.backup_set,
-            check.checked_at,
-            check.verdict,
-            check.snapshot_time or "-",
-            format_duration(check.restore_seconds, unknown="-"),
-            format_duration(check.rto_estimate_seconds, unknown="-"),
-        )
+def care_tables(evidence: CareEvidence, lang: str = "en") -> list[Table | Text]:
+    """The CaRE document on the terminal: per objective and domain, its summary (only the controls
+    that ran count), the controls not covered on one line, a table of the controls that ran; then the
+    last restore test per application."""
+    from carehard.report.care_document import build_care_document
+    from carehard.report.care_text import CONTROL_HEADERS, RESTORE_HEADERS, restore_row, section_heading
+    from carehard.report.care_words import BACKUP_NOTE, Words, sections
+
+    w = Words(lang)
+    document = build_care_document(evidence, load_catalog(), lang)
+    style = {
+        "non_compliant": "red",
+        "incomplete": "dark_orange",
+        "compliant": "green",
+        "not_applicable": "dim",
+    }
+    shown: list[Table | Text] = []
+    for kind, section in sections(document):
+        summary = section["summary"]
+        lines = [" · ".join(f"{label}{w(': ')}{value}" for label, value in w.summary_lines(summary))]
+        if summary.get("backup_note"):
+            lines.append(w(BACKUP_NOTE))
+        missing = w.not_covered(summary)
+        if missing:
+            lines.append(missing)
+        if shown:
+            shown.append(Text())
+        shown.append(Text(section_heading(w, kind, section), style="bold"))
+        shown.append(Text("\n".join(lines)))
+        ran = [c for c in section["controls"] if c["covered"]]
+        if not ran:
+            continue
+        table = Table(header_style="bold")
+        for column in CONTROL_HEADERS:
+            table.add_column(w(column), overflow="fold")
+        for c in ran:
+            table.add_row(
+                Text(c["id"]),
+                Text(c["title"]),
+                Text(w(c["severity"])),
+                Text(w.state(c["state"]), style=style.get(c["state"], "")),
+                Text(str(c["pass"])),
+                Text(str(c["fail"])),
+                Text(str(c["other"])),
+                Text(f"{c['run_id']} {w.when(c['run_started'])}"),
+            )
+        shown.append(table)
+    restore = Table(title=w("Last restore test per application"), title_justify="left", header_style="bold")
+    for column in RESTORE_HEADERS:
+        restore.add_column(w(column), overflow="fold")
+    for test in document["restore_tests"]:
+        restore.add_row(*(Text(cell) for cell in restore_row(w, test)))
+    shown.append(Text())
     if not restore.row_count:
-        restore.add_row("no restore test yet", "", "", "", "", "")
-    tables.append(restore)
-    return tables
+        missing_tests = (
+            BACKUP_NOTE if not document["backup_verification"] else "No restore test in these runs."
+        )
+        shown.append(Text(w("Last restore test per application"), style="bold"))
+        shown.append(Text(w(missing_tests)))
+    else:
+        shown.append(restore)
+    return shown
 
 
 def _support_text(row: Mapping[str, Any]) -> tuple[str, str]:

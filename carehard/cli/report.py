@@ -12,6 +12,7 @@ from carehard.catalog import load_catalog
 from carehard.cli.base import cli, out, report_options
 from carehard.cli.narrow import fits, show
 from carehard.errors import UsageError
+from carehard.lang import LANGUAGES
 from carehard.report import parse_formats
 
 
@@ -102,23 +103,68 @@ def report_diff(before: str, after: str, fmt: str) -> None:
     type=click.Path(path_type=Path),
     help="YAML naming your CaRE objectives (e.g. D2.01.D) and the controls that support each.",
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def report_evidence(care: bool, inventory: str | None, objectives: Path | None, fmt: str) -> None:
-    """Per CaRE domain: the controls that support it, their state across the fleet, the last restore tests."""
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Directory for the CaRE document's files (care.json, care.html...) [default: carehard-report].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    metavar="LIST",
+    help="table (the terminal, the default), or a comma list of json, html, junit, csv, md: the CaRE"
+    " document's files (json,html when only --output is given). json alone without --output prints it.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help="Language of the document (default: the config file's carehard_lang, else the locale's).",
+)
+def report_evidence(
+    care: bool,
+    inventory: str | None,
+    objectives: Path | None,
+    output: Path | None,
+    fmt: str | None,
+    lang: str | None,
+) -> None:
+    """Per CaRE domain (and objective): the controls that support it, their state across the fleet, the
+    last restore tests; as the document to attach to a CaRE file (HTML, JSON, CSV, Markdown, JUnit)."""
     from carehard.cli.display import care_tables
+    from carehard.establishment import load_establishment
     from carehard.history import History
+    from carehard.lang import report_lang
     from carehard.paths import history_path
     from carehard.report.care import care_evidence, load_objectives
+    from carehard.report.care_document import (
+        DEFAULT_OUTPUT,
+        build_care_document,
+        care_formats,
+        write_care_documents,
+    )
 
+    formats = care_formats(fmt, output is not None)
+    language = report_lang(lang)
     catalog = load_catalog()
     chosen = load_objectives(objectives, catalog) if objectives is not None else None
-    names = None if inventory is None else frozenset({_inventory_asked(inventory), inventory})
+    asked = None if inventory is None else _inventory_asked(inventory)
+    names = None if asked is None or inventory is None else frozenset({asked, inventory})
     evidence = care_evidence(History(history_path()), catalog, names, chosen)
-    if fmt == "json":
-        click.echo(json.dumps(evidence.as_dict(), indent=2, ensure_ascii=False))
+    if not formats:
+        from rich.text import Text
+
+        for item in care_tables(evidence, language):
+            if isinstance(item, Text):
+                out.print(item, highlight=False)
+            else:
+                show(out, item)
         return
-    for table in care_tables(evidence):
-        show(out, table)
+    document = build_care_document(evidence, catalog, language, load_establishment(), asked)
+    if formats == ["json"] and output is None:
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    for path in write_care_documents(document, output or DEFAULT_OUTPUT, formats):
+        out.print(f"CaRE document: {path}", markup=False, highlight=False)
 
 
 def _inventory_asked(text: str) -> str:

@@ -1,5 +1,10 @@
 """The CaRE view: per CaRE domain, the controls that support it, their state across the fleet in
-the latest runs, and the date of the last restore test of each application."""
+the latest runs, and the date of the last restore test of each application.
+
+A control's state is that of the newest run (of the inventory asked, when one is) in which at least
+one host reported a result for it; a control no host ever reported has no run (run_id None): the
+CaRE document (carehard.report.care_document) lists it apart as "not covered", never as a failure.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from carehard.catalog import Catalog
 from carehard.config import validate
 from carehard.errors import UsageError
 from carehard.history import History
-from carehard.model import BackupCheck, RunRecord
+from carehard.model import BackupCheck, HostOutcome, RunRecord
 
 DOMAIN_TITLES = {
     "exposure": "D1 technical directories and internet exposure",
@@ -23,14 +28,23 @@ DOMAIN_TITLES = {
     "remote_access": "Remote access and remote maintenance",
     "workstations": "Workstations and detection",
 }
+WINDOWS, LINUX = "windows", "linux"
+BACKUP_FAMILY = "backup_verify"  # its "hosts" are backup sets (<set>.backup), of no platform
+BACKUP_MODE = "backup"
 
 
 @dataclass
 class ControlState:
     id: str
     title: str
-    run_id: str | None
+    run_id: str | None  # the newest run with a result for it; None: no host ever reported it
     counts: dict[str, int] = field(default_factory=dict)
+    run_started: str | None = None
+    run_mode: str | None = None
+
+    @property
+    def covered(self) -> bool:
+        return sum(self.counts.values()) > 0
 
 
 @dataclass
@@ -56,11 +70,27 @@ class ObjectiveEvidence:
     controls: list[ControlState] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RunUsed:
+    """A run the evidence draws on: a control's state comes from it, or a restore test."""
+
+    id: str
+    mode: str
+    started: str
+    finished: str
+    inventory: str
+    hosts: int
+
+
 @dataclass
 class CareEvidence:
     domains: list[DomainEvidence]
     restore_tests: list[BackupCheck]  # the last verification of each backup set
     objectives: list[ObjectiveEvidence] = field(default_factory=list)
+    runs: list[RunUsed] = field(default_factory=list)  # newest first
+    platforms: frozenset[str] = frozenset()  # of the hosts of the runs looked at: linux, windows
+    backup_verified: bool = False  # a backup verification is among the runs looked at
+    targets: dict[str, dict[str, str]] = field(default_factory=dict)  # set -> {"rpo": "24h", "rto": "4h"}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,30 +139,64 @@ def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
     return objectives
 
 
+def host_platforms(host: HostOutcome, catalog: Catalog) -> set[str]:
+    """linux and/or windows: what the host's facts say, else what its results show (a result of a
+    Windows-only control is a Windows host's). A backup set's pseudo-host has none."""
+    family = str(host.facts.get("os_family") or "")
+    if family:
+        return {WINDOWS if family.lower() == WINDOWS else LINUX}
+    found: set[str] = set()
+    for control_id in host.results:
+        control = catalog.controls.get(control_id)
+        if control is None or control.family == BACKUP_FAMILY:
+            continue
+        if set(control.platforms) == {WINDOWS}:
+            found.add(WINDOWS)
+        elif WINDOWS not in control.platforms:
+            found.add(LINUX)
+    return found
+
+
 def care_evidence(
     history: History,
     catalog: Catalog,
     inventories: frozenset[str] | None = None,
     objectives: list[Objective] | None = None,
 ) -> CareEvidence:
-    """Each control's state in the newest run that covered it (of an inventory of these names,
-    as RunSummary.inventory gives them, when given)."""
+    """Each control's state in the newest run with a result for it (of an inventory of these names,
+    as RunSummary.inventory gives them, when given); the last restore test of each backup set (of
+    those runs, when an inventory is given)."""
     latest: dict[str, RunRecord] = {}
+    seen: dict[str, RunUsed] = {}
+    platforms: set[str] = set()
+    targets: dict[tuple[str, str], dict[str, str]] = {}
+    backup_run = False
     for summary in history.runs():
         if inventories is not None and summary.inventory not in inventories:
             continue
         run = history.load(summary.id)
         if run is None:
             continue
-        for control_id in run.controls:
-            latest.setdefault(control_id, run)
+        seen[run.id] = RunUsed(run.id, run.mode, run.started, run.finished, summary.inventory, len(run.hosts))
+        backup_run = backup_run or run.mode == BACKUP_MODE
+        for host in run.hosts.values():
+            platforms |= host_platforms(host, catalog)
+            for control_id in host.results:
+                latest.setdefault(control_id, run)
+            if host.facts.get("backup_set"):
+                wanted = ("rpo", "rto")
+                found = {k: str(host.facts[k]) for k in wanted if host.facts.get(k)}
+                targets[(run.id, str(host.facts["backup_set"]))] = found
 
     def state(control_id: str) -> ControlState:
         run = latest.get(control_id)
-        counts: Counter[str] = Counter()
-        if run is not None:
-            counts.update(h.results[control_id].status for h in run.hosts.values() if control_id in h.results)
-        return ControlState(control_id, catalog[control_id].title, run.id if run else None, dict(counts))
+        title = catalog[control_id].title
+        if run is None:
+            return ControlState(control_id, title, None, {})
+        counts: Counter[str] = Counter(
+            h.results[control_id].status for h in run.hosts.values() if control_id in h.results
+        )
+        return ControlState(control_id, title, run.id, dict(counts), run.started, run.mode)
 
     domains = []
     for domain, title in DOMAIN_TITLES.items():
@@ -145,5 +209,18 @@ def care_evidence(
     for objective in objectives or []:
         ids = sorted({cid for p in objective.controls for cid in fnmatch.filter(catalog.controls, p)})
         chosen.append(ObjectiveEvidence(objective.id, objective.label, [state(cid) for cid in ids]))
-    restore_tests = history.backup_checks(limit=1)
-    return CareEvidence(domains, sorted(restore_tests, key=lambda c: c.backup_set), chosen)
+    restore_tests = [c for c in history.backup_checks() if inventories is None or c.run_id in seen]
+    last: dict[str, BackupCheck] = {}
+    for check in restore_tests:  # newest first
+        last.setdefault(check.backup_set, check)
+    tests = sorted(last.values(), key=lambda c: c.backup_set)
+    used = {r.id for r in latest.values()} | {c.run_id for c in tests}
+    return CareEvidence(
+        domains,
+        tests,
+        chosen,
+        runs=[seen[run_id] for run_id in seen if run_id in used],
+        platforms=frozenset(platforms),
+        backup_verified=backup_run or bool(tests),
+        targets={c.backup_set: targets.get((c.run_id, c.backup_set), {}) for c in tests},
+    )

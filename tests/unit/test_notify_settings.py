@@ -181,7 +181,11 @@ def test_the_config_file_is_found_in_order(tmp_path: Path, monkeypatch: pytest.M
     [
         ("carehard_notify: [\n", "line 2"),
         ("- a list\n", "expected a mapping of sections"),
-        ("carehard_notfy: {}\n", r"c\.yml: carehard_notfy: unknown key \(known: carehard_notify\)"),
+        (
+            "carehard_notfy: {}\n",
+            r"c\.yml: carehard_notfy: unknown key \(known: carehard_notify, carehard_establishment,"
+            r" carehard_lang\)",
+        ),
     ],
 )
 def test_a_bad_config_file_is_one_line(

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from carehard.report.i18n import html_fr, labels_fr, markdown_fr
+from carehard.report.i18n import care_fr, html_fr, labels_fr, markdown_fr
 
-FRENCH: Mapping[str, str] = {**labels_fr.WORDS, **html_fr.WORDS, **markdown_fr.WORDS}
+FRENCH: Mapping[str, str] = {**care_fr.WORDS, **labels_fr.WORDS, **html_fr.WORDS, **markdown_fr.WORDS}
 
 
 def lang_of(report: Mapping[str, Any]) -> str:
