@@ -168,7 +168,11 @@ def _check_part(check: BackupCheck) -> str | None:
 def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list[Path]:
     """Render every format first, then write each file atomically: nothing half-written."""
     table = renderers()
-    rendered = [(table[f][0], table[f][1](report)) for f in formats]
+    return write_rendered([(table[f][0], table[f][1](report)) for f in formats], out_dir)
+
+
+def write_rendered(rendered: Sequence[tuple[str, str]], out_dir: Path) -> list[Path]:
+    """Write (file name, text) pairs already rendered into out_dir, each file atomically."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -176,7 +180,10 @@ def write_reports(report: dict[str, Any], out_dir: Path, formats: Sequence[str])
     written = []
     for name, text in rendered:
         target = out_dir / name
-        write_atomic(target, text)
+        try:
+            write_atomic(target, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
         written.append(target)
     return written
 

@@ -20,9 +20,8 @@ from carehard.catalog import Catalog
 from carehard.clock import now_iso
 from carehard.durations import parse_duration
 from carehard.errors import UsageError
-from carehard.files import write_atomic
 from carehard.model import BackupCheck
-from carehard.report import FORMATS
+from carehard.report import FORMATS, write_rendered
 from carehard.report.care import (
     BACKUP_FAMILY,
     LINUX,
@@ -243,17 +242,4 @@ def renderers() -> dict[str, Callable[[dict[str, Any]], str]]:
 def write_care_documents(document: dict[str, Any], out_dir: Path, formats: Sequence[str]) -> list[Path]:
     """Render every format first, then write each file atomically: nothing half-written."""
     table = renderers()
-    rendered = [(FILES[f], table[f](document)) for f in formats]
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create report directory {out_dir}: {exc.strerror}") from None
-    written = []
-    for name, text in rendered:
-        target = out_dir / name
-        try:
-            write_atomic(target, text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror}") from None
-        written.append(target)
-    return written
+    return write_rendered([(FILES[f], table[f](document)) for f in formats], out_dir)

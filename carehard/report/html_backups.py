@@ -9,7 +9,7 @@ from typing import Any
 from carehard.durations import parse_duration
 from carehard.errors import UsageError
 from carehard.report.html_charts import duration_text, moment_text, restore_chart
-from carehard.report.i18n import formats, labels_fr, translator
+from carehard.report.i18n import formats, translator
 from carehard.report.labels import parts_summary
 
 
@@ -61,5 +61,5 @@ def backup_set_view(entry: dict[str, Any], lang: str = "en") -> dict[str, Any]:
         "rto": entry.get("rto"),
         "rows": rows,
         "chart": restore_chart(entry, lang),
-        "parts": labels_fr.parts_summary(entry) if lang == "fr" else parts_summary(entry),
+        "parts": parts_summary(entry, lang),
     }

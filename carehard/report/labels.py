@@ -89,20 +89,33 @@ def family_label(family: str) -> str:
     return FAMILY_LABELS.get(family, family.replace("_", " ").capitalize())
 
 
-def parts_summary(entry: dict[str, Any]) -> str | None:
+def parts_summary(entry: dict[str, Any], lang: str = "en") -> str | None:
     """For a backup set with a read cycle: how much of its data restic check has read, and when."""
+    from carehard.report.i18n import translator
+    from carehard.report.i18n.formats import moment
+
     cycle = entry.get("read_cycle")
     parts: dict[str, str | None] = entry.get("parts_last_read") or {}
     if not cycle or not parts:
         return None
+    _ = translator(lang)
+    french = lang == "fr"
     read = {part: at for part, at in parts.items() if at}
     never = [part for part, at in parts.items() if not at]
-    text = f"{entry.get('set')}: every data pack read once in {cycle} nights;"
-    text += f" {len(read)} of {cycle} parts read"
+    text = _("{set}: every data pack read once in {cycle} nights;").format(set=entry.get("set"), cycle=cycle)
+    counted = "{read} of {cycle} part read" if french and len(read) <= 1 else "{read} of {cycle} parts read"
+    text += " " + _(counted).format(read=len(read), cycle=cycle)
     if read:
         oldest = min(read, key=lambda part: str(read[part]))
-        text += f", the longest ago {oldest} on {str(read[oldest])[:16].replace('T', ' ')}"
+        at = moment(read[oldest], "fr") if french else str(read[oldest])[:16].replace("T", " ")
+        text += _(", the longest ago {part} on {at}").format(part=oldest, at=at)
     if never:
-        shown = ", ".join(never[:5]) + (f" and {len(never) - 5} more" if len(never) > 5 else "")
-        text += f"; never read yet: {shown}"
+        more = len(never) - 5
+        pattern = "; never read yet: {parts}"
+        if more > 0:
+            one = french and more == 1
+            pattern = (
+                "; never read yet: {parts} and 1 more" if one else "; never read yet: {parts} and {more} more"
+            )
+        text += _(pattern).format(parts=", ".join(never[:5]), more=more)
     return text

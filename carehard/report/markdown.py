@@ -351,8 +351,7 @@ def _backups(report: dict[str, Any], w: _Words) -> list[str]:
     if len(sets) > MAX_SETS:
         more = w.count(len(sets) - MAX_SETS, "{n} more set", "{n} more sets")
         lines.append("\n" + _("… and {more}").format(more=more))
-    summarise = labels_fr.parts_summary if w.french else parts_summary
-    read = [text for entry in sets[:MAX_SETS] if (text := summarise(entry))]
+    read = [text for entry in sets[:MAX_SETS] if (text := parts_summary(entry, w.lang))]
     if read:
         lines += ["", *(f"- {_text(text, 300)}" for text in read)]
     return lines

@@ -1,17 +1,13 @@
 """French words shared by the human-readable reports (HTML and Markdown): every value of
 carehard.report.labels (statuses and their matrix codes and meanings, families, CaRE domains, levels,
 exit codes), the severities, remediations and run modes of the catalog and the runs, and the line on
-the parts of a backup set that restic check has read (labels.parts_summary, in French).
+the patterns of labels.parts_summary() (the parts of a backup set that restic check has read).
 
 English text -> French text (see carehard.report.i18n). PLURALS gives the plural of a French status
 label ("3 non conformes"): English writes "3 fail" as "1 fail".
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from carehard.report.i18n.formats import moment
 
 WORDS: dict[str, str] = {
     # labels.STATUS_LABELS
@@ -107,33 +103,3 @@ PLURALS: dict[str, str] = {
 def plural(french: str, count: int) -> str:
     """The French status label agreed with a count: 0 and 1 take the singular, as in French."""
     return PLURALS.get(french, french) if count > 1 else french
-
-
-def parts_summary(entry: dict[str, Any]) -> str | None:
-    """labels.parts_summary() in French: how much of a backup set's data restic check has read, and when."""
-    cycle = entry.get("read_cycle")
-    parts: dict[str, str | None] = entry.get("parts_last_read") or {}
-    if not cycle or not parts:
-        return None
-    read = {part: at for part, at in parts.items() if at}
-    never = [part for part, at in parts.items() if not at]
-    text = WORDS["{set}: every data pack read once in {cycle} nights;"].format(
-        set=entry.get("set"), cycle=cycle
-    )
-    pattern = "{read} of {cycle} part read" if len(read) <= 1 else "{read} of {cycle} parts read"
-    text += " " + WORDS[pattern].format(read=len(read), cycle=cycle)
-    if read:
-        oldest = min(read, key=lambda part: str(read[part]))
-        text += WORDS[", the longest ago {part} on {at}"].format(part=oldest, at=moment(read[oldest], "fr"))
-    if never:
-        shown = ", ".join(never[:5])
-        more = len(never) - 5
-        pattern = "; never read yet: {parts}"
-        if more > 0:
-            pattern = (
-                "; never read yet: {parts} and 1 more"
-                if more == 1
-                else "; never read yet: {parts} and {more} more"
-            )
-        text += WORDS[pattern].format(parts=shown, more=more)
-    return text
