@@ -142,33 +142,6 @@ def site(
         site.short_window_session.close()
 
 
-def test_bad_requests_are_refused_and_change_nothing(site: VendorSite) -> None:
-    before = {h.name: h.etc_digest() for h in (site.maint, site.outsider)}
-    cases = [
-        (("open", "initech", "--host", site.maint.name, "--for", "1h"), "unknown vendor 'initech'"),
-        (
-            ("open", "acme", "--host", site.maint.name, "--for", "9h"),
-            "longer than vendor acme's max_window 8h",
-        ),
-        (("open", "acme", "--host", site.outsider.name, "--for", "1h"), "is not maintained by vendor acme"),
-        (("open", "acme", "--host", site.maint.name, "--for", "4 hours"), "is not a duration"),
-        (("open", "acme", "--host", site.maint.name), "needs --for"),
-        (("open", "acme", "--host", "nowhere", "--for", "1h"), "host nowhere is not in"),
-    ]
-    for args, message in cases:
-        proc = site.vendor(*args)
-        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
-        assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
-    # a malformed key in the inventory is named before anything runs
-    broken = site.work / "broken.yml"
-    broken.write_text(site.inventory.read_text().replace("ssh-ed25519 AAAA", "ssh-ed25519 !!!!", 1))
-    proc = carehard("vendor", "open", "acme", "-i", str(broken), "--host", site.maint.name, "--for", "1h")
-    assert proc.returncode == 2 and "vendor acme in carehard_vendors: key 1 is malformed" in proc.stderr, (
-        proc.stderr
-    )
-    assert {h.name: h.etc_digest() for h in (site.maint, site.outsider)} == before
-
-
 def test_open_window_admits_the_vendor_through_the_bastion_only(site: VendorSite) -> None:
     proc = site.vendor(
         "open", "acme", "--host", site.maint.name, "--for", "2h", "--reason", "PACS upgrade ticket 4521"
@@ -268,3 +241,32 @@ def test_window_ends_on_the_host_even_if_carehard_never_runs_again(site: VendorS
     results = site.assess("audit")
     assert results["RA-VND-02"]["status"] == "pass", results["RA-VND-02"]["evidence"]
     assert "globex-lab: closed (locked, expired, 0 key(s))" in results["RA-VND-02"]["evidence"]
+
+
+def test_bad_requests_are_refused_and_change_nothing(site: VendorSite) -> None:
+    """Last: the fixture's one-minute window has ended (the test before waits for it), so its timer
+    does not change /etc between the two digests below."""
+    before = {h.name: h.etc_digest() for h in (site.maint, site.outsider)}
+    cases = [
+        (("open", "initech", "--host", site.maint.name, "--for", "1h"), "unknown vendor 'initech'"),
+        (
+            ("open", "acme", "--host", site.maint.name, "--for", "9h"),
+            "longer than vendor acme's max_window 8h",
+        ),
+        (("open", "acme", "--host", site.outsider.name, "--for", "1h"), "is not maintained by vendor acme"),
+        (("open", "acme", "--host", site.maint.name, "--for", "4 hours"), "is not a duration"),
+        (("open", "acme", "--host", site.maint.name), "needs --for"),
+        (("open", "acme", "--host", "nowhere", "--for", "1h"), "host nowhere is not in"),
+    ]
+    for args, message in cases:
+        proc = site.vendor(*args)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
+    # a malformed key in the inventory is named before anything runs
+    broken = site.work / "broken.yml"
+    broken.write_text(site.inventory.read_text().replace("ssh-ed25519 AAAA", "ssh-ed25519 !!!!", 1))
+    proc = carehard("vendor", "open", "acme", "-i", str(broken), "--host", site.maint.name, "--for", "1h")
+    assert proc.returncode == 2 and "vendor acme in carehard_vendors: key 1 is malformed" in proc.stderr, (
+        proc.stderr
+    )
+    assert {h.name: h.etc_digest() for h in (site.maint, site.outsider)} == before
