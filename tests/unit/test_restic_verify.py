@@ -853,3 +853,18 @@ def test_a_json_error_of_restic_is_told_by_its_first_line_not_its_stack_trace() 
     assert restic_verify.failure(proc) == "id 1b7b9a55 not found in repository"
     plain = subprocess.CompletedProcess(["restic"], 1, "", "Fatal: unable to open config file\n")
     assert restic_verify.failure(plain) == "unable to open config file"
+
+
+def test_the_snapshots_are_listed_once_for_every_step_that_needs_them(lab: Lab, tmp_path: Path) -> None:
+    """An empty repository: age and restore both find no snapshot, from one listing."""
+    calls = tmp_path / "calls.log"
+    logging_restic = tmp_path / "restic"
+    logging_restic.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {RESTIC} "$@"\n')
+    logging_restic.chmod(0o755)
+    repo = lab.copy("listed-once")
+    verifier = verify(lab.params(repo, steps=["open", "age", "restore"], restic=str(logging_restic)))
+    assert failed(verifier, "BK-AGE-01").startswith("no snapshot of this set")
+    assert failed(verifier, "BK-RST-01").startswith("nothing to restore")
+    made = calls.read_text().splitlines()
+    assert sum(1 for call in made if call.startswith("snapshots")) == 1, made
+    assert sum(1 for call in made if call.startswith("list snapshots")) == 1, made

@@ -305,6 +305,10 @@ class Verifier:
         self.steps = list(params.get("steps") or [])
         self.snapshot: dict[str, Any] | None = None
         self.unopened: str | None = None
+        # The newest snapshot is looked up once for every step that needs it (age, restore): a
+        # repository with none, or whose snapshots do not load, is not listed again.
+        self._looked = False
+        self._look_failed: RuntimeError | None = None
 
     def verdict(self, control: str, ok: bool, evidence: str) -> None:
         self.verdicts[control] = {"ok": bool(ok), "evidence": evidence}
@@ -433,26 +437,36 @@ class Verifier:
         return every
 
     def _newest(self) -> dict[str, Any] | None:
-        if self.snapshot is None and self.unopened is None:
-            every = self._all_snapshots_load()
-            filters = self._filters()
-            proc = self.restic.run("snapshots", "--json", *filters) if filters else every
-            if proc.returncode != 0:
-                raise RuntimeError(failure(proc))
-            snapshots = json.loads(proc.stdout or "[]")
-            self.measures["snapshot_count"] = len(snapshots or [])
-            if snapshots:
-                self.snapshot = max(snapshots, key=lambda s: parse_time(s["time"]))
-                moment = parse_time(self.snapshot["time"])
-                age = (datetime.now(UTC) - moment).total_seconds()
-                self.measures["snapshot"] = {
-                    "id": self.snapshot["id"],
-                    "short_id": self.snapshot.get("short_id", self.snapshot["id"][:8]),
-                    "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "age_seconds": round(age),
-                    "paths": self.snapshot.get("paths", []),
-                }
+        if self._look_failed is not None:
+            raise self._look_failed
+        if not self._looked and self.unopened is None:
+            self._looked = True
+            try:
+                self._look_up_newest()
+            except RuntimeError as exc:
+                self._look_failed = exc
+                raise
         return self.snapshot
+
+    def _look_up_newest(self) -> None:
+        every = self._all_snapshots_load()
+        filters = self._filters()
+        proc = self.restic.run("snapshots", "--json", *filters) if filters else every
+        if proc.returncode != 0:
+            raise RuntimeError(failure(proc))
+        snapshots = json.loads(proc.stdout or "[]")
+        self.measures["snapshot_count"] = len(snapshots or [])
+        if snapshots:
+            self.snapshot = max(snapshots, key=lambda s: parse_time(s["time"]))
+            moment = parse_time(self.snapshot["time"])
+            age = (datetime.now(UTC) - moment).total_seconds()
+            self.measures["snapshot"] = {
+                "id": self.snapshot["id"],
+                "short_id": self.snapshot.get("short_id", self.snapshot["id"][:8]),
+                "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "age_seconds": round(age),
+                "paths": self.snapshot.get("paths", []),
+            }
 
     def age(self) -> None:
         if self._closed("BK-AGE-01"):
