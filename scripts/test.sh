@@ -23,8 +23,8 @@ VENV=${CAREHARD_VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 
 echo "== lint"
-ruff check carehard tests bench scripts
-ruff format --check carehard tests bench scripts
+ruff check carehard tests bench scripts roles
+ruff format --check carehard tests bench scripts roles
 mypy
 mypy scripts/coverage.py
 yamllint -s .

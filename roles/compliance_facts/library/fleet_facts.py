@@ -130,7 +130,7 @@ fleet:
     time: {description: "synchronised, source (systemd-timesyncd, chronyd, ntpd or None).", type: dict}
 """
 
-UTC = timezone.utc  # noqa: UP017  (datetime.UTC is Python 3.11+, the managed host's Python may be older)
+UTC = timezone.utc
 
 DEFAULT_DETECTION = [
     "clamav-daemon",  # ClamAV on Debian/Ubuntu

@@ -288,7 +288,7 @@ def probe(params: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     measures: dict[str, Any] = {
         "role": "exposure",
-        "started": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (Python 3.8 hosts)
+        "started": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "bound": bound,
         "targets_asked": targets,
         "ports_asked": ports,

@@ -43,7 +43,8 @@ author: carehard
 
 RETURN = r"""
 accounts:
-  description: Account name to uid, gid, home, shell, groups, password (none, locked, hash, empty), expire_days.
+  description: >-
+    Account name to uid, gid, home, shell, groups, password (none, locked, hash, empty), expire_days.
   type: dict
   returned: always
 keys:
@@ -271,7 +272,13 @@ def read_keys(path: str, account: str, source: str, networks: list[str]) -> list
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        entry: dict[str, Any] = {"account": account, "file": path, "source": source, "line": number, "raw": line}
+        entry: dict[str, Any] = {
+            "account": account,
+            "file": path,
+            "source": source,
+            "line": number,
+            "raw": line,
+        }
         try:
             entry.update(parse_key_line(line))
             entry["admin_only"] = within(entry["options"].get("from", []), networks)
@@ -281,7 +288,9 @@ def read_keys(path: str, account: str, source: str, networks: list[str]) -> list
     return keys
 
 
-def collect(key_dir: str | None, home_files: list[str], group: str | None, networks: list[str]) -> dict[str, Any]:
+def collect(
+    key_dir: str | None, home_files: list[str], group: str | None, networks: list[str]
+) -> dict[str, Any]:
     shadow = read_shadow()
     groups_of: dict[str, list[str]] = {}
     for g in grp.getgrall():
@@ -438,30 +447,44 @@ def analyse_vendor(vendor: dict[str, Any], data: dict[str, Any], margin: int) ->
     return state
 
 
-def analyse(data: dict[str, Any], vendors: list[dict[str, Any]], vendor_names: list[str], admins: list[str],
-            margin: int) -> dict[str, Any]:
+def analyse(
+    data: dict[str, Any],
+    vendors: list[dict[str, Any]],
+    vendor_names: list[str],
+    admins: list[str],
+    margin: int,
+) -> dict[str, Any]:
     declared = {v["account"] for v in vendors}
     states = [analyse_vendor(v, data, margin) for v in vendors]
     suspects = set(data["group"]["members"]) | (set(vendor_names) & set(data["accounts"]))
     undeclared = []
     for account in sorted(suspects - declared):
-        info = data["accounts"][account] if account in data["accounts"] else None
+        info = data["accounts"].get(account)
         if info is None:
             continue
-        why = "member of the vendor group" if account in data["group"]["members"] else "named in carehard_vendors"
+        why = (
+            "member of the vendor group"
+            if account in data["group"]["members"]
+            else "named in carehard_vendors"
+        )
         keys = [k for k in data["keys"] if k["account"] == account]
-        undeclared.append({
-            "account": account,
-            "why": why,
-            "password": info["password"],
-            "expire_days": info["expire_days"],
-            "keys": keys,
-            "pids": running_pids(info["uid"]),
-        })
+        undeclared.append(
+            {
+                "account": account,
+                "why": why,
+                "password": info["password"],
+                "expire_days": info["expire_days"],
+                "keys": keys,
+                "pids": running_pids(info["uid"]),
+            }
+        )
     vendor_accounts = declared | {u["account"] for u in undeclared}
     loose = [
-        k for k in data["keys"]
-        if k["account"] not in vendor_accounts and k["account"] not in admins and k["source"] == "home"
+        k
+        for k in data["keys"]
+        if k["account"] not in vendor_accounts
+        and k["account"] not in admins
+        and k["source"] == "home"
         and not k.get("admin_only")
     ]
     return {"vendors": states, "undeclared": undeclared, "loose_keys": loose}
@@ -473,7 +496,11 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "key_dir": {"type": "path"},
-            "home_files": {"type": "list", "elements": "str", "default": [".ssh/authorized_keys", ".ssh/authorized_keys2"]},
+            "home_files": {
+                "type": "list",
+                "elements": "str",
+                "default": [".ssh/authorized_keys", ".ssh/authorized_keys2"],
+            },
             "group": {"type": "str"},
             "admin_networks": {"type": "list", "elements": "str", "default": []},
             "vendors": {"type": "list", "elements": "dict", "default": []},
@@ -489,7 +516,10 @@ def main() -> None:
     except ValueError as exc:
         module.fail_json(msg=f"admin_networks: {exc}")
     result = collect(
-        module.params["key_dir"], module.params["home_files"], module.params["group"], module.params["admin_networks"]
+        module.params["key_dir"],
+        module.params["home_files"],
+        module.params["group"],
+        module.params["admin_networks"],
     )
     result.update(
         analyse(
