@@ -23,12 +23,24 @@ _URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@\s/]+@")
 _SECRET = re.compile(r"(?i)\b(password|passwd|passphrase|secret|token|api[_-]?key)(\s*[=:]\s*)(\S+)")
 
 
+@dataclass(frozen=True)
+class TaskChange:
+    """One task that changed a host, or in check mode would change it: the task's name (without its
+    control's ID), its diff lines (secrets removed), or why its diff is not shown (no_log, a secret file)."""
+
+    task: str
+    diff: tuple[str, ...] = ()
+    hidden: str = ""
+
+
 @dataclass
 class ControlResult:
     control: str
     status: str
     evidence: str
     changed: bool = False
+    # The live run's changed tasks (`harden --dry-run` shows them); not kept in the history.
+    changes: list[TaskChange] = field(default_factory=list)
 
 
 @dataclass

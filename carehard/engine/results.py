@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from carehard.model import ControlResult, HostOutcome, redact
+from carehard.model import ControlResult, HostOutcome, TaskChange, redact
 
 TASK_ID = re.compile(r"^\s*([A-Z]{2}-[A-Z0-9]+-[0-9]{2})\s*\|\s*(.*)$")
 CHECK_ACTIONS = {"assert", "ansible.builtin.assert", "fail", "ansible.builtin.fail"}
@@ -23,6 +23,15 @@ FLEET_FACT = "carehard_fleet_facts"
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
 NOT_REACHED = "not reached: the run ended before any task ran on this host"
+# Files whose content is a secret: a task that changes one shows no diff (Ansible shows a file's
+# content in its diff even where the module takes it as a no_log parameter, copy's `content`).
+SECRET_FILE = re.compile(
+    r"(?:^|/)(?:g?shadow-?|opasswd|\.?pgpass|\.netrc|\.?htpasswd|ssh_host_[^/]*_key"
+    r"|id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|[^/]*\.(?:key|pem|p12|pfx|keytab|kdb))$"
+    r"|/(?:private|secrets?)/|(?:^|/)[^/]*(?:password|passphrase|secret|token|credential)[^/]*$",
+    re.IGNORECASE,
+)
+_PATH_KEYS = ("dest", "path")
 
 
 @dataclass
@@ -35,6 +44,7 @@ class _Tally:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
+    changes: list[TaskChange] = field(default_factory=list)
 
 
 class RunObserver(Protocol):
@@ -120,6 +130,7 @@ class ResultFolder:
         if kind == "runner_on_ok":
             if res.get("changed"):
                 tally.changed.append(_change_text(what, res, self.check_mode))
+                tally.changes.append(_task_change(what, res))
             else:
                 tally.ok.append(_ok_text(what, res, action))
         elif kind == "runner_on_skipped":
@@ -165,6 +176,12 @@ class ResultFolder:
 
 
 def _fold(control: str, t: _Tally, check_mode: bool) -> ControlResult:
+    result = _fold_status(control, t, check_mode)
+    result.changes = list(t.changes)
+    return result
+
+
+def _fold_status(control: str, t: _Tally, check_mode: bool) -> ControlResult:
     changed = bool(t.changed)
     if t.unreachable:
         return ControlResult(control, "unreachable", "host unreachable during: " + "; ".join(t.unreachable))
@@ -311,6 +328,9 @@ def _change_text(what: str, res: Mapping[str, Any], check_mode: bool) -> str:
     head = f"{'would change' if check_mode else 'changed'}: {what}"
     if _hidden(res):
         return head + " (details hidden: no_log)"
+    secret = _secret_file(res)
+    if secret:
+        return head + f" (diff hidden: {secret} holds secrets)"
     diff = _diff_text(res)
     if diff:
         return head + "\n" + diff
@@ -318,18 +338,53 @@ def _change_text(what: str, res: Mapping[str, Any], check_mode: bool) -> str:
     return f"{head} ({msg})" if isinstance(msg, str) and msg else head
 
 
+def _task_change(what: str, res: Mapping[str, Any]) -> TaskChange:
+    """A changed task as `harden --dry-run` shows it: every diff line (the display caps them)."""
+    if _hidden(res):
+        return TaskChange(what, hidden="no_log")
+    secret = _secret_file(res)
+    if secret:
+        return TaskChange(what, hidden=f"{secret} holds secrets")
+    return TaskChange(what, tuple(redact("\n".join(_diff_lines(res))).splitlines()))
+
+
+def _secret_file(res: Mapping[str, Any]) -> str | None:
+    """The file the task changes, when its content is a secret (SECRET_FILE)."""
+    for source in _results_of(res):
+        args = (source.get("invocation") or {}).get("module_args") or {}
+        candidates = [source.get(key) for key in _PATH_KEYS] + [args.get(key) for key in _PATH_KEYS]
+        for d in _diffs_of(source):
+            candidates += [d.get("before_header"), d.get("after_header")]
+        for value in candidates:
+            if not isinstance(value, str):
+                continue
+            for word in value.split():
+                if SECRET_FILE.search(word):
+                    return word
+    return None
+
+
+def _results_of(res: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The task's result and, for a loop, each item's."""
+    return [res, *(r for r in res.get("results", []) if isinstance(r, dict))]
+
+
+def _diffs_of(source: Mapping[str, Any]) -> list[dict[str, Any]]:
+    d = source.get("diff")
+    found = d if isinstance(d, list) else [d]
+    return [x for x in found if isinstance(x, dict)]
+
+
 def _diff_text(res: Mapping[str, Any]) -> str:
-    diffs: list[Any] = []
-    for source in [res, *(r for r in res.get("results", []) if isinstance(r, dict))]:
-        d = source.get("diff")
-        if isinstance(d, list):
-            diffs.extend(d)
-        elif isinstance(d, dict):
-            diffs.append(d)
+    lines = _diff_lines(res)
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[:MAX_DIFF_LINES], f"… ({len(lines) - MAX_DIFF_LINES} more diff lines)"]
+    return "\n".join(lines)
+
+
+def _diff_lines(res: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
-    for d in diffs:
-        if not isinstance(d, dict):
-            continue
+    for d in (d for source in _results_of(res) for d in _diffs_of(source)):
         if d.get("prepared"):
             lines.extend(str(d["prepared"]).splitlines())
             continue
@@ -346,7 +401,5 @@ def _diff_text(res: Mapping[str, Any]) -> str:
                 )
             )
         elif isinstance(before, dict) or isinstance(after, dict):
-            lines.append(f"- {before}\n+ {after}")
-    if len(lines) > MAX_DIFF_LINES:
-        lines = [*lines[:MAX_DIFF_LINES], f"… ({len(lines) - MAX_DIFF_LINES} more diff lines)"]
-    return "\n".join(lines)
+            lines += [f"- {before}", f"+ {after}"]
+    return lines

@@ -37,9 +37,14 @@ class AssessJob(Job):
     allow_local: bool = False
     playbook: str = SITE_PLAYBOOK
     policy: Policy = ON_HOSTS
+    # `harden --dry-run`: an audit (check mode, recorded as one) of what harden would apply, refused
+    # where harden would be (this machine without --local).
+    dry_run: bool = False
 
     def __post_init__(self) -> None:
-        self.command = self.mode
+        if self.dry_run:
+            self.mode = "audit"
+        self.command = "harden --dry-run" if self.dry_run else self.mode
         self._controls: list[str] = []
         self._target: Path | dict[str, Any] = {}
         self._host_vars: dict[str, dict[str, Any]] = {}
@@ -101,8 +106,9 @@ class AssessJob(Job):
         """The inventory to run on, and the host variables carehard adds to it (the WinRM connection
         of Windows hosts), checked before any run with the waivers and, for remote access, the vendors it
         declares: what cannot work is a UsageError."""
+        hardening = self.mode == "harden" or self.dry_run
         if self.inventory is None:
-            if self.mode == "harden" and not self.allow_local:
+            if hardening and not self.allow_local:
                 raise UsageError(
                     "harden without -i would change this machine: give -i INVENTORY, or --local to harden it"
                 )
@@ -112,7 +118,7 @@ class AssessJob(Job):
         check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
         if any(control.startswith(REMOTE_ACCESS) for control in self._controls):
             check_declared_vendors(hosts, f"inventory {self.inventory}")
-        if self.mode == "harden" and not self.allow_local:
+        if hardening and not self.allow_local:
             local = [h.name for h in hosts if h.connection == "local"]
             if local:
                 raise UsageError(f"host {local[0]} uses the local connection: pass --local to harden it")

@@ -148,15 +148,15 @@ def harden_at_a_terminal(inventory: Path, output: Path, answer: str) -> subproce
         os.close(controller)
 
 
-def test_harden_asks_before_it_takes_the_lock(state: Path, tmp_path: Path) -> None:
+def test_harden_at_a_terminal_is_refused_while_another_run_holds_the_lock(
+    state: Path, tmp_path: Path
+) -> None:
+    """Its dry run comes first and takes the lock like any run (the question then waits without it:
+    tests/integration/test_harden_dry_run.py): refused in one line, before any question."""
     missing = tmp_path / "missing.yml"
     with held_by_another_process(HOSTS, "audit"):
-        declined = harden_at_a_terminal(missing, tmp_path / "out", "n")
-        confirmed = harden_at_a_terminal(missing, tmp_path / "out", "y")
-    # The prompt comes first, so a harden waiting at it holds nothing back...
-    assert "Harden the hosts of" in declined.stdout
-    assert declined.returncode == 2 and one_error_line(declined.stderr) == "carehard: aborted"
-    # ...and once confirmed it is refused like any second run.
-    assert confirmed.returncode == 2
-    assert "another carehard audit is running" in one_error_line(confirmed.stderr)
+        refused = harden_at_a_terminal(missing, tmp_path / "out", "y")
+    assert "Harden" not in refused.stdout
+    assert refused.returncode == 2
+    assert "another carehard audit is running" in one_error_line(refused.stderr)
     assert not (tmp_path / "out").exists()
