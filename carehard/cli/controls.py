@@ -36,7 +36,9 @@ def _with_control_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @controls.command("list")
 @click.option("--family", shell_complete=family_names, help="Only this family (e.g. workstation_linux).")
-@click.option("--level", type=click.IntRange(1, 3), help="Only controls of this level or below.")
+@click.option(
+    "--level", type=click.IntRange(1, 3), help="Controls of this level or below, as audit selects them."
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @_with_control_options
 def controls_list(
@@ -45,7 +47,7 @@ def controls_list(
     """List the controls with their level, severity and remediation.
 
     With --only, --skip or --level: exactly the controls `carehard audit` would run with the same
-    options (level 2 unless --level), the selection audit and harden make.
+    options (level 2 unless --level), and how many.
     """
     catalog = load_catalog()
     if family and family not in catalog.families:
