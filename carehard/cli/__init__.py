@@ -31,7 +31,8 @@ __all__ = ["cli", "main"]
 
 def main() -> None:
     try:
-        code = cli.main(standalone_mode=False)
+        # One name however it is started (`python -m carehard` too): usage lines, _CAREHARD_COMPLETE.
+        code = cli.main(prog_name="carehard", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
     except (UsageError, CatalogError, RunBroken, HistoryError) as exc:

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from carehard import __version__
+from carehard.cli.completion import selected_ids
 from carehard.cli.progress import RunProgress
 from carehard.engine.selection import DEFAULT_LEVEL
 from carehard.jobs.pipeline import Job, JobResult, Outputs, run_job
@@ -81,6 +82,26 @@ metrics_option = click.option(
 )
 
 
+def control_options() -> list[Callable[..., Any]]:
+    """--only and --skip: control IDs or patterns (`WL-SSH-*`), comma lists, repeatable; IDs complete."""
+    return [
+        click.option(
+            "--only",
+            multiple=True,
+            metavar="IDS",
+            shell_complete=selected_ids,
+            help="Only these control IDs or patterns, whatever the level (comma list: WL-SSH-01,'WW-*').",
+        ),
+        click.option(
+            "--skip",
+            multiple=True,
+            metavar="IDS",
+            shell_complete=selected_ids,
+            help="Leave out these control IDs or patterns (comma list).",
+        ),
+    ]
+
+
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -90,10 +111,7 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Ansible inventory file or directory. Without it: the local machine.",
         ),
         click.option("--limit", metavar="PATTERN", help="Only hosts matching this Ansible pattern."),
-        click.option("--only", multiple=True, metavar="IDS", help="Only these control IDs (comma list)."),
-        click.option(
-            "--skip", multiple=True, metavar="IDS", help="Leave out these control IDs (comma list)."
-        ),
+        *control_options(),
         click.option(
             "--level",
             type=click.IntRange(1, 3),

@@ -8,7 +8,6 @@ CaRE document (carehard.report.care_document) lists it apart as "not covered", n
 
 from __future__ import annotations
 
-import fnmatch
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +132,7 @@ def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
     objectives = []
     for item in data["objectives"]:
         for pattern in item["controls"]:
-            if not fnmatch.filter(catalog.controls, pattern):
+            if not catalog.matching(pattern):
                 raise UsageError(f"{where}: {item['id']}: no control matches '{pattern}'")
         objectives.append(Objective(str(item["id"]), str(item.get("label", "")), tuple(item["controls"])))
     return objectives
@@ -207,7 +206,7 @@ def care_evidence(
         domains.append(evidence)
     chosen = []
     for objective in objectives or []:
-        ids = sorted({cid for p in objective.controls for cid in fnmatch.filter(catalog.controls, p)})
+        ids = sorted({cid for p in objective.controls for cid in catalog.matching(p)})
         chosen.append(ObjectiveEvidence(objective.id, objective.label, [state(cid) for cid in ids]))
     restore_tests = [c for c in history.backup_checks() if inventories is None or c.run_id in seen]
     last: dict[str, BackupCheck] = {}
