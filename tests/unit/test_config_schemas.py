@@ -208,7 +208,7 @@ def examples() -> dict[str, list[tuple[str, Any]]]:
             for d in yaml_blocks(ROOT / page, "carehard_exposure_allowed")
         ],
         "waivers": [
-            ("inventories/example", only(inventory, "carehard_waivers")),
+            ("inventories/example", as_listed(only(inventory, "carehard_waivers"))),
             *(
                 (page, as_listed(d))
                 for page in ("README.md", "docs/backup-verify.md")
