@@ -64,16 +64,16 @@ def ask_password(prompt: str) -> str:
     fd = sys.stdin.fileno() if sys.stdin else -1
     if fd < 0 or not os.isatty(fd):
         raise UsageError("bootstrap asks the first login's password on a terminal: run it interactively")
-    err.file.write(prompt)
-    err.file.flush()
     saved = termios.tcgetattr(fd)
     quiet = list(saved)
     quiet[3] &= ~termios.ECHO
     try:
-        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        termios.tcsetattr(fd, termios.TCSANOW, quiet)  # echo off before the prompt: no typed-ahead echo
+        err.file.write(prompt)
+        err.file.flush()
         line = sys.stdin.readline()
     finally:
-        termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
         err.file.write("\n")
         err.file.flush()
     if not line:
