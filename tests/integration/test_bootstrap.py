@@ -199,6 +199,21 @@ def test_second_bootstrap_changes_nothing(site: Site) -> None:
     assert site.host.etc_digest() == before and site.known_hosts.read_text() == known
 
 
+def test_the_steps_change_nothing_done_already(site: Site) -> None:
+    """With the host key not yet in its known_hosts, bootstrap logs in with the password again: the
+    account, the sudo rule and the key are there, so only the host key is recorded."""
+    known = site.directory / "known_hosts_new"
+    known.write_text("")
+    inv = inventory(site, "new-known-hosts", known_hosts=known)
+    before = site.host.etc_digest()
+    code, shown = on_terminal(site, "bootstrap", "-i", inv, "--user", INSTALLER, answer=PASSWORD)
+    assert code == 0, shown
+    assert "password of installer on the 1 host" in shown
+    assert f"{site.host.name} ({site.host.address}:22): host key recorded in {known}\n" in shown
+    assert site.host.etc_digest() == before
+    assert known.read_text() == site.known_hosts.read_text()
+
+
 def test_an_unreachable_host_is_one_line_and_the_others_go_on(site: Site) -> None:
     inv = inventory(site, "with-gone", gone=f"{NETWORK}.250")
     code, shown = on_terminal(site, "bootstrap", "-i", inv, "--user", INSTALLER, answer=PASSWORD)
