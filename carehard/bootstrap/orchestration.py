@@ -14,7 +14,7 @@ import paramiko
 from carehard.bootstrap import remote_steps
 from carehard.bootstrap.admin_key import ensure_key, key_path
 from carehard.bootstrap.connect import Look, Unreachable, entry_of, look, password_login
-from carehard.bootstrap.host_keys import HostKeyChanged, KnownHosts, fingerprint
+from carehard.bootstrap.host_keys import HostKeyChanged, KnownHosts, UnknownHostKey, fingerprint
 from carehard.doctor import check_hosts
 from carehard.doctor.ssh_settings import SshTarget, ssh_target
 from carehard.engine.inventory import WINDOWS_CONNECTIONS, InventoryHost
@@ -171,7 +171,11 @@ def _bootstrap_one(
         complain(f"{plan.label}: the password of {login} was refused{hint if login == 'root' else ''}")
         tally.failed.append(plan.host.name)
         return False
-    except Unreachable as exc:
+    except UnknownHostKey:  # its key was recorded at the look, and is gone from known_hosts since
+        complain(f"{plan.label}: its host key left {plan.known.record_file} during the run: run again")
+        tally.failed.append(plan.host.name)
+        return False
+    except (Unreachable, paramiko.SSHException, OSError) as exc:
         complain(f"{plan.label}: unreachable: {exc}")
         tally.failed.append(plan.host.name)
         return False
