@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 ANSIBLE_ROOT = Path(__file__).resolve().parent / "ansible"
+# The commented inventory `carehard init` copies (package data; the repository's inventories/example).
+STARTER_INVENTORY = Path(__file__).resolve().parent / "starter"
 
 
 def state_dir() -> Path:

@@ -12,11 +12,13 @@ from carehard.catalog import CatalogError
 from carehard.cli import (
     assess,
     backup,
+    bootstrap,
     controls,
     doctor,
     exposure,
     facts,
     history,
+    init,
     report,
     schedule,
     vendor,
@@ -25,7 +27,20 @@ from carehard.cli.base import cli, err
 from carehard.errors import HistoryError, RunBroken, Terminated, UsageError
 from carehard.model import EXIT_USAGE
 
-COMMAND_MODULES = (assess, backup, controls, doctor, exposure, facts, history, report, schedule, vendor)
+COMMAND_MODULES = (
+    assess,
+    backup,
+    bootstrap,
+    controls,
+    doctor,
+    exposure,
+    facts,
+    history,
+    init,
+    report,
+    schedule,
+    vendor,
+)
 __all__ = ["cli", "main"]
 
 

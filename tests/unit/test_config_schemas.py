@@ -18,8 +18,10 @@ from carehard.config import load_config, validate
 from carehard.config.schema import ID_PREFIX, load_schema, schema_names
 from carehard.errors import UsageError
 from carehard.notify.settings import parse_notify
+from tests.starter_examples import uncommented
 
 ROOT = Path(__file__).resolve().parents[2]
+# The starter inventory (carehard init; inventories/example), its commented examples uncommented.
 EXAMPLE_VARS = ROOT / "inventories" / "example" / "group_vars" / "all.yml"
 WHERE = "inventory site/hosts.yml"
 
@@ -178,7 +180,7 @@ def writing_controls_entry() -> dict[str, Any]:
 
 def examples() -> dict[str, list[tuple[str, Any]]]:
     """Per schema, the documented examples: (where it comes from, the document)."""
-    inventory = yaml.safe_load(EXAMPLE_VARS.read_text(encoding="utf-8"))
+    inventory = yaml.safe_load(uncommented(EXAMPLE_VARS.read_text(encoding="utf-8")))
     docs = ROOT / "docs"
     return {
         "vendors": [
@@ -195,7 +197,10 @@ def examples() -> dict[str, list[tuple[str, Any]]]:
                 for d in yaml_blocks(docs / "backup-verify.md", "carehard_backup_sets")
             ),
         ],
-        "notify": [("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")],
+        "notify": [
+            ("inventories/example", only(inventory, "carehard_notify")),
+            *(("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")),
+        ],
         "config": [("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")],
         "exposure": [
             (page, d)
@@ -203,9 +208,12 @@ def examples() -> dict[str, list[tuple[str, Any]]]:
             for d in yaml_blocks(ROOT / page, "carehard_exposure_allowed")
         ],
         "waivers": [
-            (page, as_listed(d))
-            for page in ("README.md", "docs/backup-verify.md")
-            for d in yaml_blocks(ROOT / page, "carehard_waivers")
+            ("inventories/example", as_listed(only(inventory, "carehard_waivers"))),
+            *(
+                (page, as_listed(d))
+                for page in ("README.md", "docs/backup-verify.md")
+                for d in yaml_blocks(ROOT / page, "carehard_waivers")
+            ),
         ],
         "objectives": [
             (

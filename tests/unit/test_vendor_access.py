@@ -15,6 +15,7 @@ import yaml
 from carehard.config import validate
 from carehard.errors import UsageError
 from carehard.vendors import Vendor, _key_parser, parse_duration, parse_vendor, plan_window
+from tests.starter_examples import example_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = 1_800_000_000
@@ -239,8 +240,8 @@ def test_module_runs_read_only_on_this_machine() -> None:
     assert "root" in result["accounts"] and result["group"]["exists"]
 
 
-def test_the_example_inventory_declares_usable_vendors() -> None:
-    example = ROOT / "inventories/example"
+def test_the_example_inventory_declares_usable_vendors(tmp_path: Path) -> None:
+    example = example_inventory(tmp_path / "example")  # the starter's examples, uncommented
     for name, host in (
         ("acme-imaging", "srv-pacs-01.hopital.example"),
         ("labo-analyseurs", "srv-labo-01.hopital.example"),
