@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from carehard.catalog import load_catalog
+from carehard.cli.ansible_options import ansible_options
 from carehard.cli.base import cli, err, out, outputs, print_files_and_notes, run, selection_options
 from carehard.cli.display import findings_table, run_summary
 from carehard.cli.narrow import show
@@ -19,6 +20,7 @@ from carehard.lang import report_lang
 
 
 @cli.command()
+@ansible_options
 @selection_options
 def audit(**kwargs: Any) -> None:
     """Check the controls in check mode: changes nothing, writes the reports."""
@@ -26,6 +28,7 @@ def audit(**kwargs: Any) -> None:
 
 
 @cli.command()
+@ansible_options
 @selection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--local", "allow_local", is_flag=True, help="Allow hardening this very machine.")
@@ -52,11 +55,12 @@ def _assess(
     formats: str,
     metrics_file: Path | None = None,
     lang: str | None = None,
+    verbosity: int = 0,
 ) -> None:
     selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip, "--skip"), limit=limit)
     count = len(select_controls(load_catalog(), selection)) if err.is_terminal else 0
     job = AssessJob(mode, inventory, selection, allow_local)
-    result = run(job, outputs(output, formats, metrics_file, lang), mode, count)
+    result = run(job, outputs(output, formats, metrics_file, lang, verbosity), mode, count)
     shown_in = report_lang(lang)
     show(out, run_summary(result.run, shown_in))
     findings = findings_table(result.run, shown_in)
