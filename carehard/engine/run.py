@@ -49,6 +49,7 @@ class PlaybookRun:
     playbook: str = SITE_PLAYBOOK
     # Per-host variables carehard adds to the inventory (e.g. the WinRM connection of Windows hosts).
     host_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    verbosity: int = 0  # ansible-playbook's -v count; its output then also goes to stderr
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,10 @@ def run_dir(run_id: str) -> Path:
     return runs_dir() / run_id
 
 
-def run_playbook(
-    run_id: str, ident: str, request: PlaybookRun, on_event: EventHandler, verbosity: int = 0
-) -> RunnerOutcome:
+def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventHandler) -> RunnerOutcome:
     """Run the playbook through ansible-runner, streaming every event to `on_event`. With a
     verbosity (-v...), ansible-playbook's own output also goes to stderr as it comes."""
+    verbosity = request.verbosity
     private = run_dir(run_id)
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
     options = ["--diff"]

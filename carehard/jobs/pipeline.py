@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,9 @@ class RunContext:
         target, with the controls it was to run: see ResultFolder)."""
         observer = self.observer if watched else None
         folder = ResultFolder(request.check_mode, controls, observer, targets)
-        outcome = run_playbook(self.run_id, ident or self.run_id, request, folder.feed, self.verbosity)
+        if self.verbosity:
+            request = replace(request, verbosity=self.verbosity)
+        outcome = run_playbook(self.run_id, ident or self.run_id, request, folder.feed)
         return folder.outcomes(), outcome
 
     def play(
