@@ -237,3 +237,21 @@ def test_password_files_from_the_environment_and_verbose_output(site: Site) -> N
     assert f"ok: [{site.host.name}]" in proc.stderr and "PLAY RECAP" in proc.stderr
     assert "TASK [" not in proc.stdout  # the summary stays clean for whoever reads stdout
     assert secrets_found(Path(env["CAREHARD_STATE_DIR"]), report) == []
+
+
+def test_doctor_tries_sudo_with_the_typed_become_password(site: Site) -> None:
+    env = own_environment(site, "doctor")
+    vault_file = site.work / "doctor-vault"
+    vault_file.write_text(VAULT_PASSWORD + "\n", encoding="utf-8")
+    without = carehard(
+        "doctor", "-i", site.inventory, env={**env, "ANSIBLE_VAULT_PASSWORD_FILE": str(vault_file)}
+    )
+    assert f"[become] {site.host.name}" in without.stdout and "--ask-become-pass" in without.stdout, without
+    typed = carehard_on_terminal(
+        "doctor", "-K", "-J", "-i", site.inventory,
+        typed=[("BECOME password: ", BECOME_PASSWORD), ("Vault password: ", VAULT_PASSWORD)],
+        env=env,
+        timeout=120,
+    )  # fmt: skip
+    assert "[become]" not in typed.stdout and site.host.name not in typed.stdout, typed
+    assert not any(Path(env["XDG_RUNTIME_DIR"]).iterdir())
