@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from carehard.catalog import load_catalog
+from carehard.cli.ansible_options import ansible_options
 from carehard.cli.base import (
     cli,
     err,
@@ -33,6 +34,7 @@ from carehard.report.dry_run import FILE_NAME, DryRun, dry_run_of, nothing_to_ch
 
 
 @cli.command()
+@ansible_options
 @selection_options
 def audit(**kwargs: Any) -> None:
     """Check the controls in check mode: changes nothing, writes the reports."""
@@ -42,6 +44,7 @@ def audit(**kwargs: Any) -> None:
 
 
 @cli.command()
+@ansible_options
 @selection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (and run no dry run first).")
 @click.option("--local", "allow_local", is_flag=True, help="Allow hardening this very machine.")
@@ -114,11 +117,12 @@ def _assess(
     metrics_file: Path | None = None,
     lang: str | None = None,
     dry_run: bool = False,
+    verbosity: int = 0,
 ) -> JobResult:
     selection = Selection(level=level, only=parse_ids(only), skip=parse_ids(skip, "--skip"), limit=limit)
     count = len(select_controls(load_catalog(), selection)) if err.is_terminal else 0
     job = AssessJob(mode, inventory, selection, allow_local, dry_run=dry_run)
-    return run(job, outputs(output, formats, metrics_file, lang), job.command, count)
+    return run(job, outputs(output, formats, metrics_file, lang, verbosity), job.command, count)
 
 
 def _show(result: JobResult, lang: str | None, dry: DryRun | None = None) -> None:

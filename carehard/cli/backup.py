@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from carehard.catalog import load_catalog
+from carehard.cli.ansible_options import ansible_options
 from carehard.cli.base import (
     cli,
     complain,
@@ -37,6 +38,7 @@ def backup() -> None:
 
 
 @backup.command("verify")
+@ansible_options
 @inventory_option(required=True, declaring="carehard_backup_sets")
 @click.option("--set", "sets", multiple=True, metavar="NAME", help="Only this backup set (repeatable).")
 @click.option("--read-data", is_flag=True, help="Read every data pack in restic check, not the set's sample.")
@@ -50,6 +52,7 @@ def backup_verify(
     formats: str,
     metrics_file: Path | None,
     lang: str | None,
+    verbosity: int,
 ) -> None:
     """Restore-test every backup set: repository, snapshot age, check, restore, canary, RTO, isolation.
 
@@ -57,7 +60,7 @@ def backup_verify(
     """
     job = BackupVerifyJob(inventory, sets, read_data)
     count = len([c for c in load_catalog().all() if c.family == FAMILY]) if err.is_terminal else 0
-    result = run(job, outputs(output, formats, metrics_file, lang), "backup verify", count)
+    result = run(job, outputs(output, formats, metrics_file, lang, verbosity), "backup verify", count)
     show(out, backup_checks_table(job.backup_checks(), title=f"carehard backup verify {result.run.id}"))
     findings = findings_table(result.run, report_lang(lang))
     if findings is not None:
@@ -67,13 +70,14 @@ def backup_verify(
 
 
 @backup.command("canary")
+@ansible_options
 @inventory_option(required=True, declaring="carehard_backup_sets")
 @click.option("--set", "set_name", required=True, metavar="NAME", help="The backup set.")
 @metrics_option
-def backup_canary(inventory: Path, set_name: str, metrics_file: Path | None) -> None:
+def backup_canary(inventory: Path, set_name: str, metrics_file: Path | None, verbosity: int) -> None:
     """Write the set's canary file (random content, time recorded) on its source host, before a backup."""
     job = CanaryJob(inventory, set_name)
-    result = run(job, outputs(metrics_file=metrics_file))
+    result = run(job, outputs(metrics_file=metrics_file, verbosity=verbosity))
     record = job.record
     if record is not None:
         say(

@@ -49,15 +49,20 @@ def complain(message: str) -> None:
 
 
 def outputs(
-    output: Path | None = None, formats: str = "", metrics_file: Path | None = None, lang: str | None = None
+    output: Path | None = None,
+    formats: str = "",
+    metrics_file: Path | None = None,
+    lang: str | None = None,
+    verbosity: int = 0,
 ) -> Outputs:
     chosen = tuple(parse_formats(formats)) if formats else ()
-    return Outputs(output or Path("carehard-report"), chosen, metrics_file, lang)
+    return Outputs(output or Path("carehard-report"), chosen, metrics_file, lang, verbosity)
 
 
 def run(job: Job, where: Outputs, label: str = "", controls: int = 0) -> JobResult:
-    """Run the job through the pipeline, with a live progress display on a terminal."""
-    if label and err.is_terminal:
+    """Run the job through the pipeline, with a live progress display on a terminal (with -v,
+    ansible-playbook's own output instead, on stderr)."""
+    if label and err.is_terminal and not where.verbosity:
         with RunProgress(err, label, controls) as progress:
             return run_job(job, where, progress)
     return run_job(job, where)

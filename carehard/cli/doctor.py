@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from carehard.cli.ansible_options import password_options
 from carehard.cli.base import cli
 
 
 @cli.command()
+@password_options()
 @click.option("-i", "--inventory", type=click.Path(path_type=Path), help="Inventory to check the hosts of.")
 @click.option("--limit", metavar="PATTERN", help="Only hosts matching this Ansible pattern.")
 def doctor(inventory: Path | None, limit: str | None) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from carehard.cli.ansible_options import ansible_options
 from carehard.cli.base import (
     cli,
     complain,
@@ -29,6 +30,7 @@ def exposure() -> None:
 
 
 @exposure.command("scan")
+@ansible_options
 @inventory_option(required=True, declaring="the hosts, and carehard_exposure_allowed per group")
 @click.option("--from", "vantage", required=True, metavar="HOST", help="The inventory host to probe from.")
 @click.option("--ports", metavar="PORTS", help="TCP ports, e.g. 22,3389,5900-5903 (default: sensitive ones).")
@@ -64,6 +66,7 @@ def exposure_scan(
     formats: str,
     metrics_file: Path | None,
     lang: str | None,
+    verbosity: int,
 ) -> None:
     """From HOST, probe the TCP ports of the other inventory hosts (never anything else) and compare
     what answers with each host's carehard_exposure_allowed (control EX-NET-01).
@@ -72,7 +75,7 @@ def exposure_scan(
     its probe broke.
     """
     options = ScanOptions(inventory, vantage, parse_ports(ports), limit, timeout, rate, method)
-    where = outputs(output, formats, metrics_file, lang)
+    where = outputs(output, formats, metrics_file, lang, verbosity)
     plan = plan_scan(options)
     for name, why in plan.skipped:
         err.print(f"carehard: {name} not scanned: {why}", markup=False, highlight=False, soft_wrap=True)

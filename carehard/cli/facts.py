@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from carehard.catalog import load_catalog
+from carehard.cli.ansible_options import ansible_options
 from carehard.cli.base import cli, err, metrics_option, out, outputs, print_files_and_notes, run
 from carehard.cli.display import findings_table, fleet_table
 from carehard.cli.narrow import show
@@ -17,6 +18,7 @@ from carehard.report import fleet
 
 
 @cli.command()
+@ansible_options
 @click.option(
     "-i",
     "--inventory",
@@ -43,6 +45,7 @@ def facts(
     output: Path | None,
     from_history: bool,
     metrics_file: Path | None,
+    verbosity: int,
 ) -> None:
     """The fleet inventory, one row per host: system and end of support, pending security updates,
     exposed services, reachability from the last exposure scan, detection agents, administrators,
@@ -60,7 +63,8 @@ def facts(
         rows = stored_rows(inventory, limit)
     else:
         job = FactsJob(inventory, limit)
-        result = run(job, outputs(metrics_file=metrics_file), "facts", facts_controls(load_catalog()))
+        where = outputs(metrics_file=metrics_file, verbosity=verbosity)
+        result = run(job, where, "facts", facts_controls(load_catalog()))
         rows = fleet.collected_rows(result.run)
     run_record = result.run if result is not None else None
     if fmt == "table":

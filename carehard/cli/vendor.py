@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from carehard import clock
+from carehard.cli.ansible_options import ansible_options, password_options
 from carehard.cli.base import (
     cli,
     complain,
@@ -35,6 +36,7 @@ def vendor() -> None:
 
 
 @vendor.command("open")
+@ansible_options
 @click.argument("name")
 @inventory_option(required=True)
 @click.option("--host", metavar="HOST", help="The host the vendor maintains now.")
@@ -50,29 +52,36 @@ def vendor_open(
     duration: str | None,
     reason: str,
     metrics_file: Path | None,
+    verbosity: int,
 ) -> None:
     """Open NAME's access for a bounded time: keys with expiry-time and from= the bastions, account expiry."""
     window = plan_window(inventory, name, "open", host, group, duration, reason)
-    _run_window(inventory, window, metrics_file)
+    _run_window(inventory, window, metrics_file, verbosity)
 
 
 @vendor.command("close")
+@ansible_options
 @click.argument("name")
 @inventory_option(required=True)
 @click.option("--host", metavar="HOST", help="Only this host (default: every host the vendor maintains).")
 @click.option("--group", metavar="GROUP", help="Only the hosts of this group.")
 @metrics_option
 def vendor_close(
-    name: str, inventory: Path, host: str | None, group: str | None, metrics_file: Path | None
+    name: str,
+    inventory: Path,
+    host: str | None,
+    group: str | None,
+    metrics_file: Path | None,
+    verbosity: int,
 ) -> None:
     """End NAME's window now: lock and expire the account, remove its keys, end its sessions."""
     window = plan_window(inventory, name, "close", host, group)
-    _run_window(inventory, window, metrics_file)
+    _run_window(inventory, window, metrics_file, verbosity)
 
 
-def _run_window(inventory: Path, window: Window, metrics_file: Path | None) -> None:
+def _run_window(inventory: Path, window: Window, metrics_file: Path | None, verbosity: int) -> None:
     job = VendorWindowJob(inventory, window)
-    result = run(job, outputs(metrics_file=metrics_file))
+    result = run(job, outputs(metrics_file=metrics_file, verbosity=verbosity))
     if job.done:
         if window.action == "open":
             say(
@@ -92,6 +101,7 @@ def _run_window(inventory: Path, window: Window, metrics_file: Path | None) -> N
 
 
 @vendor.command("list")
+@password_options(become=False)
 @inventory_option(required=False)
 @click.option("--all", "show_all", is_flag=True, help="Also the past windows: who opened them, when, why.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)

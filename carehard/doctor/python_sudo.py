@@ -3,6 +3,7 @@ recent enough for this ansible-core, and sudo (become) that works without a term
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from carehard.doctor.control_node import version_tuple
 from carehard.doctor.inventory_vars import as_bool, plain_secret
 from carehard.doctor.problem import StepFailed, last_line
+from carehard.engine.ansible_secrets import BECOME_FILE
 
 # Runs one shell command on the host (with this stdin, if any): exit status, stdout, stderr.
 Runner = Callable[[str, str | None], tuple[int, str, str]]
@@ -85,18 +87,34 @@ def check_become(run: Runner, v: Mapping[str, Any], login_user: str) -> None:
             f"sudo is not installed on the host ({said}): install sudo, or set ansible_become_method",
         )
     password, note = plain_secret(v, "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass")
+    if password is None and not note:
+        password = _become_password_file()
     if password is None:
         extra = f" (ansible_become_password is set but {note})" if note else ""
         raise StepFailed(
             "become",
-            f"sudo needs a password for {login_user}{extra}: set ansible_become_password (vault) or "
-            f"NOPASSWD for the {login_user} account in sudoers (sudo said: {said})",
+            f"sudo needs a password for {login_user}{extra}: give it with --ask-become-pass (-K) or "
+            f"{BECOME_FILE}, set ansible_become_password (vault), or NOPASSWD for the {login_user} "
+            f"account in sudoers (sudo said: {said})",
         )
     rc, _out, err = run(f"{sudo} -S -p '' {as_user}true", password + "\n")
     if rc != 0:
         raise StepFailed(
             "become",
-            f"sudo refuses {login_user} with ansible_become_password (wrong password, or {login_user} "
+            f"sudo refuses {login_user} with the become password (wrong password, or {login_user} "
             f"may not run commands as {become_user}): fix the password or the sudoers rule "
             f"(sudo said: {last_line(err)})",
         )
+
+
+def _become_password_file() -> str | None:
+    """The password --ask-become-pass or the user's ANSIBLE_BECOME_PASSWORD_FILE gives Ansible (a
+    file it reads; an executable one it runs, which doctor does not)."""
+    path = os.environ.get(BECOME_FILE)
+    if not path or os.access(path, os.X_OK):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -130,15 +130,85 @@ def list_hosts(source: Path, limit: str | None = None) -> list[InventoryHost]:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         check_source(source)  # read by this module only when Ansible failed: it names the line
+        _check_vault_error(source, _first_error(proc.stderr))
         raise UsageError(f"inventory {source} cannot be parsed by Ansible: {_first_error(proc.stderr)}")
     data = json.loads(proc.stdout)
     hostvars: dict[str, dict[str, Any]] = data.get("_meta", {}).get("hostvars", {})
+    check_vault_password(source, hostvars)
     groups_of = _groups_of_hosts(data)
     names = sorted(set(hostvars) | set(groups_of))
     if not names:
         where = f" matching --limit {limit}" if limit else ""
         raise UsageError(f"inventory {source} has no hosts{where}")
     return [InventoryHost(n, hostvars.get(n, {}), tuple(sorted(groups_of.get(n, [])))) for n in names]
+
+
+def check_vault_password(source: Path, hostvars: dict[str, dict[str, Any]]) -> None:
+    """ansible-inventory lists a vault-encrypted value as {"__ansible_vault": ...} without decrypting
+    it, with or without a vault password: decrypt one with ansible-vault, in the environment the
+    playbooks get, so a missing or wrong password is one line before the run, not a task error."""
+    found = _first_vaulted(hostvars)
+    if found is None:
+        return
+    where, ciphertext = found
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    key = (ciphertext, env.get("ANSIBLE_VAULT_PASSWORD_FILE"), env.get("ANSIBLE_VAULT_IDENTITY_LIST"))
+    if key in _DECRYPTED:
+        return
+    if not (key[1] or key[2]):  # ansible-vault would ask on the terminal, or read stdin as the password
+        _check_vault_error(source, "no vault secrets found", f" ({where})")
+    # The plain text comes back on the pipe (and is dropped): never a file.
+    cmd = [_ansible_tool("ansible-vault"), "decrypt", "--output", "-", "-"]
+    proc = subprocess.run(cmd, input=ciphertext, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        _check_vault_error(source, _first_error(proc.stderr), f" ({where})")
+        reason = _first_error(proc.stderr)
+        raise UsageError(f"inventory {source}: ansible-vault cannot decrypt {where}: {reason}")
+    _DECRYPTED.add(key)
+
+
+# The vaulted values ansible-vault decrypted in this process, with the password sources it had.
+_DECRYPTED: set[tuple[str, str | None, str | None]] = set()
+
+
+def _check_vault_error(source: Path, error: str, where: str = "") -> None:
+    """Ansible's errors for a vault password that is missing or does not decrypt, on one line."""
+    if "no vault secrets found" in error:
+        raise UsageError(
+            f"inventory {source} has vault-encrypted values{where} and no vault password: add"
+            " --ask-vault-pass (-J), or set ANSIBLE_VAULT_PASSWORD_FILE to a file holding it"
+        )
+    if "Decryption failed" in error:
+        raise UsageError(
+            f"inventory {source}: the vault password does not decrypt its vault-encrypted values{where}:"
+            " type it again (--ask-vault-pass), or fix the file ANSIBLE_VAULT_PASSWORD_FILE names"
+        )
+
+
+def _first_vaulted(hostvars: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
+    """The first vault-encrypted value of the listing: where it is, and its ciphertext."""
+
+    def search(value: Any, path: str) -> tuple[str, str] | None:
+        if isinstance(value, dict):
+            if isinstance(value.get("__ansible_vault"), str):
+                return path, value["__ansible_vault"]
+            for key, item in value.items():
+                hit = search(item, f"{path}.{key}")
+                if hit:
+                    return hit
+        elif isinstance(value, list):
+            for item in value:
+                hit = search(item, path)
+                if hit:
+                    return hit
+        return None
+
+    for host in sorted(hostvars):
+        for name, value in hostvars[host].items():
+            found = search(value, name)
+            if found:
+                return f"{found[0]} of host {host}", found[1]
+    return None
 
 
 def _groups_of_hosts(data: dict[str, Any]) -> dict[str, set[str]]:
@@ -167,8 +237,12 @@ def _groups_of_hosts(data: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def _ansible_inventory() -> str:
-    sibling = Path(sys.executable).with_name("ansible-inventory")
-    return str(sibling) if sibling.exists() else "ansible-inventory"
+    return _ansible_tool("ansible-inventory")
+
+
+def _ansible_tool(name: str) -> str:
+    sibling = Path(sys.executable).with_name(name)
+    return str(sibling) if sibling.exists() else name
 
 
 def _first_error(stderr: str) -> str:

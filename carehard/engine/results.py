@@ -73,7 +73,7 @@ class ResultFolder:
         self.targets = {name: list(ids) for name, ids in (targets or {}).items()}
         self._tallies: dict[str, dict[str, _Tally]] = {}
         self._hosts: dict[str, HostOutcome] = {}
-        self._stopped_at: dict[str, str] = {}
+        self._stopped_at: dict[str, str] = {}  # host -> the task that stopped it, and why
 
     def feed(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
         """Take one runner event. Returns (host, control or None) when it was a task result."""
@@ -121,7 +121,8 @@ class ResultFolder:
             return host.name, control
         ignored = bool(data.get("ignore_errors"))
         if kind == "runner_on_failed" and not ignored:
-            self._stopped_at.setdefault(host.name, task)
+            reason = _failure_text(res).splitlines()[0][:300]
+            self._stopped_at.setdefault(host.name, f"task '{task}' ({reason})")
             if not control:
                 host.errors.append(f"task '{task}' failed: {_failure_text(res)}")
         if control is None:
@@ -161,7 +162,7 @@ class ResultFolder:
                 elif name in self._stopped_at:
                     stop = self._stopped_at[name]
                     host.results[cid] = ControlResult(
-                        cid, "error", f"not evaluated: the run stopped on this host at task '{stop}'"
+                        cid, "error", f"not evaluated: the run stopped on this host at {stop}"
                     )
             host.results = dict(sorted(host.results.items()))
         return dict(sorted(self._hosts.items()))

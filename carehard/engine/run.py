@@ -25,6 +25,7 @@ import yaml
 
 from carehard import clock
 from carehard.engine import processes
+from carehard.engine.ansible_secrets import passed_on
 from carehard.errors import Terminated
 from carehard.files import write_atomic
 from carehard.paths import ANSIBLE_ROOT, runs_dir
@@ -48,6 +49,7 @@ class PlaybookRun:
     playbook: str = SITE_PLAYBOOK
     # Per-host variables carehard adds to the inventory (e.g. the WinRM connection of Windows hosts).
     host_vars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    verbosity: int = 0  # ansible-playbook's -v count; its output then also goes to stderr
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ def run_dir(run_id: str) -> Path:
 
 
 def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventHandler) -> RunnerOutcome:
-    """Run the playbook through ansible-runner, streaming every event to `on_event`."""
+    """Run the playbook through ansible-runner, streaming every event to `on_event`. With a
+    verbosity (-v...), ansible-playbook's own output also goes to stderr as it comes."""
+    verbosity = request.verbosity
     private = run_dir(run_id)
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
     options = ["--diff"]
@@ -78,6 +82,8 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
 
     def handler(event: Mapping[str, Any]) -> bool:
         on_event(event)
+        if verbosity and event.get("stdout"):
+            print(event["stdout"], file=sys.stderr, flush=True)
         return True
 
     inventory: str | list[str] | dict[str, Any]
@@ -90,6 +96,9 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
     else:
         inventory = str(request.inventory)
     mark = f"{run_id}/{ident}"
+    if verbosity:
+        kept = private / "artifacts" / ident / "stdout"
+        print(f"carehard: ansible-playbook {request.playbook} (kept in {kept}):", file=sys.stderr, flush=True)
     # The handlers outside: a second Ctrl-C while the run's processes are being stopped changes nothing.
     with _interruptible(mark) as interrupt, _run_processes(mark) as envvars:
         envvars.update(_ansible_environment())
@@ -107,6 +116,7 @@ def run_playbook(run_id: str, ident: str, request: PlaybookRun, on_event: EventH
                 event_handler=handler,
                 cancel_callback=interrupt.overdue,
                 quiet=True,
+                verbosity=verbosity or None,
             )
     if interrupt.signum == signal.SIGTERM:
         raise Terminated
@@ -236,6 +246,8 @@ def _interruptible(mark: str) -> Iterator[_Interrupt]:
 def _ansible_environment() -> dict[str, str]:
     """Point ansible-playbook at carehard's own config, roles and Python, whatever the cwd."""
     env = {
+        # The become and vault password files (--ask-become-pass, or the user's own): names only.
+        **passed_on(),
         "ANSIBLE_CONFIG": str(ANSIBLE_ROOT / "ansible.cfg"),
         "ANSIBLE_ROLES_PATH": str(ANSIBLE_ROOT / "roles"),
         "ANSIBLE_NOCOLOR": "1",

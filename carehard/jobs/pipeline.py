@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ class Outputs:
     formats: tuple[str, ...] = ()
     metrics_file: Path | None = None
     lang: str | None = None  # None: the config file's, else the locale's
+    verbosity: int = 0  # -v...: ansible-playbook's, its output also on stderr
 
 
 @dataclass
@@ -79,10 +80,13 @@ class JobResult:
 class RunContext:
     """What a job's execute() gets: the run's id, and the playbook runs folded for it."""
 
-    def __init__(self, run_id: str, catalog: Catalog, observer: RunObserver | None) -> None:
+    def __init__(
+        self, run_id: str, catalog: Catalog, observer: RunObserver | None, verbosity: int = 0
+    ) -> None:
         self.run_id = run_id
         self.catalog = catalog
         self.observer = observer
+        self.verbosity = verbosity
 
     def run(
         self,
@@ -96,6 +100,8 @@ class RunContext:
         target, with the controls it was to run: see ResultFolder)."""
         observer = self.observer if watched else None
         folder = ResultFolder(request.check_mode, controls, observer, targets)
+        if self.verbosity:
+            request = replace(request, verbosity=self.verbosity)
         outcome = run_playbook(self.run_id, ident or self.run_id, request, folder.feed)
         return folder.outcomes(), outcome
 
@@ -170,7 +176,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
             warm.start()
         run_id = new_run_id()
         started = clock.now_iso()
-        done = job.execute(RunContext(run_id, catalog, observer))
+        done = job.execute(RunContext(run_id, catalog, observer, outputs.verbosity))
         if job.policy.waivers:
             apply_waivers(done.hosts.values())
         if job.policy.warm_up:

@@ -39,7 +39,7 @@ from carehard.schedule.units import (
 
 METHODS = ("auto", "systemd", "cron")
 # Passed on to the scheduled run, so it records where the installer's runs do and opens the same vault.
-PASSED_ENVIRONMENT = ("CAREHARD_STATE_DIR", "ANSIBLE_VAULT_PASSWORD_FILE")
+PASSED_ENVIRONMENT = ("CAREHARD_STATE_DIR", "ANSIBLE_VAULT_PASSWORD_FILE", "ANSIBLE_BECOME_PASSWORD_FILE")
 
 
 @dataclass(frozen=True)

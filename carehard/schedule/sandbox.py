@@ -28,8 +28,9 @@ def paths_used(
     writes: dict[str, Path] = {}
     if inventory is not None:
         reads["-i"] = inventory.expanduser().absolute()
-    if os.environ.get("ANSIBLE_VAULT_PASSWORD_FILE"):
-        reads["ANSIBLE_VAULT_PASSWORD_FILE"] = Path(os.environ["ANSIBLE_VAULT_PASSWORD_FILE"]).absolute()
+    for variable in ("ANSIBLE_VAULT_PASSWORD_FILE", "ANSIBLE_BECOME_PASSWORD_FILE"):
+        if os.environ.get(variable):
+            reads[variable] = Path(os.environ[variable]).absolute()
     if output is not None:
         writes["--output"] = output.expanduser().absolute()
     if metrics_file is not None:

@@ -14,8 +14,8 @@ from carehard.errors import UsageError
 HOSTS = {"r1", "pacs-01"}
 SET = "inventory site: carehard_backup_sets[0]"  # where a schema error names the first set
 ENV_PASSWORD = "CAREHARD_TEST_RESTIC_PASSWORD"
-# `ansible-vault encrypt_string secret --name password` (vault password "vpw"): the inventory is read
-# without the vault password, so the value stays encrypted.
+# `ansible-vault encrypt_string secret --name password` (vault password "vpw"): ansible-inventory
+# lists the value encrypted, and carehard refuses it without the vault password (vault_password).
 VAULTED_SET = """\
       - name: DPI
         repository: /srv/restic/dpi
@@ -288,6 +288,13 @@ def test_load_sets_reads_the_inventory_and_selects_with_set(tmp_path: Path) -> N
     assert str(info.value) == "--set RIS: no such backup set (declared: DPI, PACS)"
 
 
+@pytest.fixture
+def vault_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "vault-password").write_text("vpw\n", encoding="utf-8")
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "vault-password"))
+
+
+@pytest.mark.usefixtures("vault_password")
 def test_load_sets_accepts_a_vaulted_password_from_group_vars(tmp_path: Path) -> None:
     folder = tmp_path / "inventory"
     (folder / "group_vars").mkdir(parents=True)
@@ -348,6 +355,7 @@ def test_load_sets_names_the_inventory_and_the_key_of_a_malformed_set(tmp_path: 
 # ---- bugs ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("vault_password")
 def test_load_sets_accepts_a_vaulted_password_in_the_hosts_file(tmp_path: Path) -> None:
     assert [s.name for s in load_sets(inventory(tmp_path, [VAULTED_SET]))] == ["DPI"]
 

@@ -228,3 +228,21 @@ def test_verification_turns_an_ineffective_fix_into_fail() -> None:
     assert applied["h"].results["WL-SSH-02"].status == "fail"
     assert applied["h"].results["WL-SSH-02"].evidence.startswith("applied, not effective: ")
     assert applied["h"].results["WL-SSH-04"].status == "fixed"
+
+
+def test_a_host_stopped_before_its_controls_says_why_on_one_line() -> None:
+    """A wrong become password: facts gathering fails, every control says the task and the reason."""
+    refused = event(
+        "runner_on_failed",
+        "h",
+        "Gathering Facts",
+        action="ansible.builtin.gather_facts",
+        res={"msg": "Task failed: Incorrect sudo password"},
+    )
+    out = fold([refused], controls=("WL-SSH-01", "WL-SSH-02"))
+    for control in ("WL-SSH-01", "WL-SSH-02"):
+        assert out["h"].results[control].status == "error"
+        assert out["h"].results[control].evidence == (
+            "not evaluated: the run stopped on this host at task 'Gathering Facts'"
+            " (Task failed: Incorrect sudo password)"
+        )
