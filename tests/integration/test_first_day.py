@@ -305,7 +305,8 @@ def test_the_first_day_page_runs_as_written(lab: Lab) -> None:
             try:
                 check(lab, ran)
             except AssertionError as failure:
-                raise AssertionError(f"docs/first-day.md line {step.line}: `{step.text}`: {failure}") from None
+                where = f"docs/first-day.md line {step.line}: `{step.text}`"
+                raise AssertionError(f"{where}: {failure}") from None
             audits += step.text.startswith("carehard audit")
             checked.add(check)
     finally:
