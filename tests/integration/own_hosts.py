@@ -6,7 +6,7 @@ hosts other tests read. They need no `fleet`, so a module using only them boots 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -21,16 +21,23 @@ FIRST_NUMBER = 20  # the kit test uses .2-.5 of the same /24 (never at the same 
 
 @contextmanager
 def own_hosts(
-    directory: Path, tag: str, count: int, suites: tuple[str, ...] = ("bookworm",)
+    directory: Path,
+    tag: str,
+    count: int,
+    suites: tuple[str, ...] = ("bookworm",),
+    bind_ro: Mapping[int, tuple[str, ...]] | None = None,
 ) -> Iterator[list[harness.TestHost]]:
     """`count` fresh hosts named PREFIX<tag>-<i> (Debian releases taken in turn from `suites`),
-    down again (bridge removed) afterwards."""
+    down again (bridge removed) afterwards. bind_ro: host i -> paths of this machine it sees
+    read-only at the same place (conftest.BIND_RO: a control node running this checkout)."""
     require_test_hosts()
     harness.build_images(sorted(set(suites)))
     lab = harness.Lab(directory / "lab", bridge=f"{PREFIX}{tag}br"[:15], network=NETWORK)
     harness.remove_bridge(lab)  # left over by an interrupted earlier run
     hosts = [
-        harness.TestHost(f"{PREFIX}{tag}-{i}", FIRST_NUMBER + i, lab, suites[i % len(suites)])
+        harness.TestHost(
+            f"{PREFIX}{tag}-{i}", FIRST_NUMBER + i, lab, suites[i % len(suites)], (bind_ro or {}).get(i, ())
+        )
         for i in range(count)
     ]
     harness.boot(hosts)
