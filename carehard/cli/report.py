@@ -183,7 +183,7 @@ def _inventory_asked(text: str) -> str:
 
 @cli.group()
 def runs() -> None:
-    """The runs in the history."""
+    """The runs in the history, and their run directories under runs/."""
 
 
 @runs.command("list")
