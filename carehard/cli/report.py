@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from carehard.catalog import load_catalog
-from carehard.cli.base import cli, out, report_options
+from carehard.cli.base import cli, out, report_options, say, warn
 from carehard.cli.narrow import fits, show
 from carehard.errors import UsageError
 from carehard.lang import LANGUAGES
@@ -183,7 +183,7 @@ def _inventory_asked(text: str) -> str:
 
 @cli.group()
 def runs() -> None:
-    """The runs in the history."""
+    """The runs in the history, and their run directories under runs/."""
 
 
 @runs.command("list")
@@ -204,3 +204,30 @@ def runs_list(last: int, fmt: str) -> None:
         return
     table = runs_table(summaries)
     out.print(table if fits(table, out) else runs_lines(summaries))
+
+
+@runs.command("prune")
+@click.option("--keep", metavar="DURATION", help="Remove the run directories older than this: 90d, 12h, 2w.")
+@click.option(
+    "--max-size",
+    metavar="SIZE",
+    help="Then the oldest others while all of them weigh more than this: 500M, 5G, 1.5G.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
+def runs_prune(keep: str | None, max_size: str | None, dry_run: bool) -> None:
+    """Remove old run directories (ansible-runner's artifacts) under runs/; their results stay in the
+    history, so `runs list` and `report --run` still show them.
+
+    Never removes the last run of a host or the last verification of a backup set, nor anything
+    that is not a run directory. Without --keep and --max-size, the config file's carehard_runs
+    (keep, max_size). Takes every run lock for the moment it chooses: refused while a run is going on.
+    """
+    from carehard.jobs.runs_prune import chosen_policy, prune_runs, summary
+
+    outcome = prune_runs(chosen_policy(keep, max_size), dry_run)
+    for line in summary(outcome):
+        say(line)
+    for failure in outcome.failures:
+        warn(failure)
+    if outcome.failures:
+        sys.exit(1)

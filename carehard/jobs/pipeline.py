@@ -1,6 +1,7 @@
 """The one way a job runs, whatever the command: the job's lock, a run id and its clock, the
 playbook runs folded into one outcome per host, waivers, the history, the reports, the metrics
-file and the alerts, each as the job's policy says. Jobs (the other modules of this package) say
+file and the alerts, each as the job's policy says; then old run directories pruned when the config
+file says so (runs_prune.py). Jobs (the other modules of this package) say
 what to run and what their results mean; nothing here knows one job from another.
 """
 
@@ -23,6 +24,7 @@ from carehard.establishment import load_establishment
 from carehard.history import History
 from carehard.history.connection import writable
 from carehard.history.upkeep import check_before_run
+from carehard.jobs.runs_prune import configured_policy, prune_after_run
 from carehard.lang import report_lang
 from carehard.model import EXIT_UNSAVED, BackupCheck, HostOutcome, RunRecord, exit_code_of
 from carehard.paths import history_path, state_dir
@@ -167,6 +169,7 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
             metrics.check_target(outputs.metrics_file)
         alerts = notify.load_settings(job.inventory, job.inventory_hosts)
         establishment = load_establishment() if job.policy.reports else None
+        prune_policy = configured_policy()
         lang = report_lang(outputs.lang)
         formats = outputs.formats if job.policy.reports else ()
         if formats:
@@ -206,6 +209,9 @@ def run_job(job: Job, outputs: Outputs = Outputs(), observer: RunObserver | None
         result.warnings.append(set_aside)
     _write_metrics(result, outputs.metrics_file, job.backup_checks())
     _alert(result, alerts, lang)
+    pruned = prune_after_run(prune_policy, record.id)  # outside the lock: it takes every run lock
+    if pruned:
+        result.warnings.append(pruned)
     return result
 
 

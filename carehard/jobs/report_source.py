@@ -62,6 +62,7 @@ def load_run(run_id: str | None, artifacts: Path | None) -> ReportSource:
         from carehard.engine.artifacts import run_from_artifacts
         from carehard.report.fleet import artifacts_extras
 
+        _refuse_pruned(artifacts)
         run = run_from_artifacts(artifacts)
         fleet, exposure = artifacts_extras(run)
         return ReportSource(run, fleet=fleet, exposure=exposure)
@@ -72,3 +73,20 @@ def load_run(run_id: str | None, artifacts: Path | None) -> ReportSource:
     backups = backup_set_trend(history, run) if run.mode == "backup" else []
     fleet, exposure = report_extras(history, run)
     return ReportSource(run, backups, run_trend(history, run), fleet, exposure)
+
+
+def _refuse_pruned(artifacts: Path) -> None:
+    """A run directory `carehard runs prune` removed is named so, with where its results still are."""
+    from carehard.jobs.runs_prune import pruned_run_of
+
+    run_id = pruned_run_of(artifacts)
+    if run_id is None:
+        return
+    if run_id in History(history_path()).run_ids(prefix=run_id):
+        raise UsageError(
+            f"--artifacts {artifacts}: the artifacts of run {run_id} were pruned (carehard runs prune);"
+            f" its results are still in the history: carehard report --run {run_id}"
+        )
+    raise UsageError(
+        f"--artifacts {artifacts}: run {run_id} has no directory any more (pruned?) and is not in the history"
+    )

@@ -201,7 +201,10 @@ def examples() -> dict[str, list[tuple[str, Any]]]:
             ("inventories/example", only(inventory, "carehard_notify")),
             *(("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")),
         ],
-        "config": [("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")],
+        "config": [
+            *(("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")),
+            *(("docs/runs.md", d) for d in yaml_blocks(docs / "runs.md", "carehard_runs")),
+        ],
         "exposure": [
             (page, d)
             for page in ("docs/exposure.md", "docs/fleet-facts.md")

@@ -184,7 +184,7 @@ def test_the_config_file_is_found_in_order(tmp_path: Path, monkeypatch: pytest.M
         (
             "carehard_notfy: {}\n",
             r"c\.yml: carehard_notfy: unknown key \(known: carehard_notify, carehard_establishment,"
-            r" carehard_lang\)",
+            r" carehard_lang, carehard_runs\)",
         ),
     ],
 )
