@@ -40,6 +40,7 @@ WORKDIR = "/root/first-day"
 VENV_BIN = Path(os.path.abspath(sys.executable)).parent  # bind-mounted at the same path
 SHELL_ENV = f"export HOME=/root PYTHONPATH={REPO} PATH={VENV_BIN}:$PATH COLUMNS=100 TERM=dumb"
 STEP_TIMEOUT = 600
+ADMIN = "carehard-admin"  # the starter's admin account (carehard init)
 
 
 @dataclass
@@ -79,6 +80,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             f" && chmod 600 /root/.ssh/id_ed25519 && ssh-keyscan -H {scan} >> /root/.ssh/known_hosts"
             f" && mkdir {WORKDIR}"
         )
+        for host in (controller, workstation, pacs):  # the account `carehard bootstrap` makes
+            owned = f"-o {ADMIN} -g {ADMIN}"
+            host.sudo(
+                f"useradd -m -s /bin/bash {ADMIN} && install -d -m700 {owned} /home/{ADMIN}/.ssh"
+                f" && install -m600 {owned} /home/admin/.ssh/authorized_keys /home/{ADMIN}/.ssh/"
+                f" && echo '{ADMIN} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/carehard-{ADMIN}"
+                f" && chmod 440 /etc/sudoers.d/carehard-{ADMIN}"
+            )
         yield Lab(controller, workstation, pacs)
 
 
@@ -156,12 +165,10 @@ Check = Callable[[Lab, Ran], None]
 
 
 def init_writes_a_starter(lab: Lab, ran: Ran) -> None:
-    # TODO(lead): `carehard init` is being built in another part of issue 23; until it lands the step
-    # is tolerated as an unknown command. Once merged, this asserts it for real: drop the tolerance.
-    if "No such command 'init'" in ran.output:
-        return
     assert ran.returncode == 0, ran.output
-    lab.controller.sudo(f"test -f {WORKDIR}/site/hosts.yml")
+    written = lab.controller.sudo(f"cd {WORKDIR}/site && find . -type f | sort").stdout.split()
+    assert {"./hosts.yml", "./group_vars/all.yml", "./group_vars/linux_workstations.yml"} <= set(written)
+    assert "carehard bootstrap" in ran.output, ran.output  # the next steps
 
 
 def doctor_finds_no_problem(lab: Lab, ran: Ran) -> None:
@@ -187,7 +194,8 @@ def control_shown(lab: Lab, ran: Ran) -> None:
 
 
 def harden_asked_then_fixed(lab: Lab, ran: Ran) -> None:
-    assert "[y/N]" in ran.output, ran.output
+    assert "Harden 1 host of site with --only 4 controls: 3 changes on 3 controls? [y/N]" in ran.output
+    assert "+PermitRootLogin no" in ran.output.split("[y/N]", 1)[0], ran.output  # the dry run's diff
     assert ran.returncode == 0, ran.output
     assert re.search(r"ws-er-01 +│ +1 │ +0 │ +3 │", ran.output), ran.output
     assert "srv-pacs-01" not in ran.output.split("[y/N]", 1)[1]
@@ -207,6 +215,7 @@ def runs_listed(lab: Lab, ran: Ran) -> None:
     assert [line.split()[1] for line in ran.output.splitlines() if re.match(r"\d{8}T\d{6}Z-", line)] == [
         "audit",
         "harden",
+        "audit",  # harden's dry run, before it asked
         "audit",
     ], ran.output
 
@@ -264,7 +273,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("carehard controls show WL-SSH-02", control_shown),
     ("carehard harden -i site/ --limit emergency_workstations", harden_asked_then_fixed),
     ("carehard runs list", runs_listed),
-    ("carehard report diff last~2 last", diff_shows_the_improvement),
+    ("carehard report diff last~3 last", diff_shows_the_improvement),
     ("carehard vendor open acme-imaging", vendor_window_opened),
     ("carehard vendor list", vendor_window_listed),
     ("carehard vendor close acme-imaging", vendor_window_closed),
