@@ -66,3 +66,16 @@ def processes_with(variable: str, value: str) -> dict[int, str]:
             if needle in (entry / "environ").read_bytes().split(b"\0"):
                 found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
     return found
+
+
+def lock_held(path: Path) -> bool:
+    """Whether any process holds a flock on `path` (read from /proc/locks: probing would take it)."""
+    try:
+        inode = path.stat().st_ino
+    except FileNotFoundError:
+        return False
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and int(fields[5].split(":")[-1]) == inode:
+            return True
+    return False

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import CAREHARD, carehard, load_report
-from tests.integration.own_hosts import harden_inventory, own_hosts
+from tests.integration.own_hosts import harden_inventory, lock_held, own_hosts
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -55,19 +55,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, state_dir: Path) -> Iterator[
     with own_hosts(work, "dry", 1) as hosts:
         inventory = harden_inventory(work / "hosts.yml", hosts)
         yield Site(hosts[0], inventory, work, state_dir / "locks" / "audit-harden.lock")
-
-
-def lock_held(path: Path) -> bool:
-    """Whether any process holds a flock on `path` (read from /proc/locks: probing would take it)."""
-    try:
-        inode = path.stat().st_ino
-    except FileNotFoundError:
-        return False
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if len(fields) > 5 and fields[1] == "FLOCK" and int(fields[5].split(":")[-1]) == inode:
-            return True
-    return False
 
 
 def harden_at_a_terminal(site: Site, output: Path, answer: str, timeout: float = 600) -> Answered:

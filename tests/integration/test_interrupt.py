@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.clirun import CAREHARD
-from tests.integration.own_hosts import harden_inventory, own_hosts, processes_with
+from tests.integration.own_hosts import harden_inventory, lock_held, own_hosts, processes_with
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -43,19 +43,6 @@ def run_processes(tag: str, carehard_pid: int) -> dict[int, str]:
         for pid, cmd in processes_with(TRY_VARIABLE, tag).items()
         if pid != carehard_pid and ("ansible-playbook" in cmd or cmd.startswith("ssh"))
     }
-
-
-def lock_held(path: Path) -> bool:
-    """Whether any process holds a flock on `path` (read from /proc/locks: probing would take it)."""
-    try:
-        inode = path.stat().st_ino
-    except FileNotFoundError:
-        return False
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()
-        if len(fields) > 5 and fields[1] == "FLOCK" and int(fields[5].split(":")[-1]) == inode:
-            return True
-    return False
 
 
 class Watch(threading.Thread):
