@@ -29,6 +29,14 @@ ON_HOSTS = Policy(lock=HOSTS, warm_up=True)
 REMOTE_ACCESS = "RA-"
 
 
+LOCAL_HARDEN_REFUSED = (
+    "harden without -i would change this machine: give -i INVENTORY, or --local to harden it"
+)
+LOCAL_DRY_RUN_REFUSED = (
+    "harden --dry-run without -i: give -i INVENTORY, or --local to see what harden --local would change here"
+)
+
+
 @dataclass
 class AssessJob(Job):
     mode: str  # "audit", "harden" or "facts"
@@ -109,9 +117,7 @@ class AssessJob(Job):
         hardening = self.mode == "harden" or self.dry_run
         if self.inventory is None:
             if hardening and not self.allow_local:
-                raise UsageError(
-                    "harden without -i would change this machine: give -i INVENTORY, or --local to harden it"
-                )
+                raise UsageError(LOCAL_DRY_RUN_REFUSED if self.dry_run else LOCAL_HARDEN_REFUSED)
             return local_inventory(), {}
         hosts = list_hosts(self.inventory, self.selection.limit)
         self.inventory_hosts = hosts

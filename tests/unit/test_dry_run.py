@@ -250,5 +250,5 @@ def test_nothing_to_change_is_said_instead_of_asked() -> None:
 def test_dry_run_is_refused_where_harden_would_be(tmp_path: Path) -> None:
     result = carehard("harden", "--dry-run", "--output", tmp_path / "out")
     assert result.returncode == 2
-    assert "--local" in one_line_error(result.stderr)
+    assert "harden --dry-run without -i: give -i INVENTORY, or --local" in one_line_error(result.stderr)
     assert not (tmp_path / "out").exists()
