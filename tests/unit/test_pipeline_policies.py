@@ -4,10 +4,6 @@ lock; a job refused by it runs nothing and records nothing."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,14 +27,7 @@ from carehard.jobs.pipeline import Job, Outputs, run_job
 from carehard.jobs.vendor_window import VendorWindowJob
 from carehard.paths import history_path
 from carehard.vendors import Vendor, Window
-
-HOLDER = """
-import sys, time
-from carehard.engine.lock import run_lock
-with run_lock(sys.argv[1], "audit"):
-    print("held", flush=True)
-    time.sleep(120)
-"""
+from tests.unit.test_run_lock import held_by_another_process
 
 
 @pytest.fixture
@@ -53,17 +42,6 @@ def inventory(tmp_path: Path) -> Path:
     hosts = {"edge": {"ansible_host": "198.51.100.10"}, "pc1": {"ansible_host": "198.51.100.11"}}
     path.write_text(yaml.safe_dump({"all": {"children": {"linux_workstations": {"hosts": hosts}}}}))
     return path
-
-
-@contextmanager
-def held(lock: str) -> Iterator[None]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, lock], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        yield
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def vendor_window(action: str) -> Window:
@@ -109,7 +87,10 @@ def test_each_job_is_refused_while_its_lock_is_held(
     monkeypatch.setattr(pipeline, "run_playbook", lambda *args: ran.append(args))
     job, lock = jobs(inventory)[command]
     assert job.policy.lock == lock and job.command == command
-    with held(lock), pytest.raises(LockHeld, match="another carehard audit is running"):
+    with (
+        held_by_another_process(lock, "audit"),
+        pytest.raises(LockHeld, match="another carehard audit is running"),
+    ):
         run_job(job, Outputs(tmp_path / "out", ("json",), tmp_path / "m.prom"))
     assert ran == []
     assert sorted(p.name for p in state.iterdir()) == ["locks"]  # no history, no run directory
@@ -127,7 +108,10 @@ def test_a_job_that_changes_nothing_on_the_hosts_is_not_held_back_by_them(
     monkeypatch.setattr(pipeline, "run_playbook", no_host_answers)
     job = ScanJob(plan_scan(ScanOptions(inventory, "edge", (22,))))
     metrics = tmp_path / "m.prom"
-    with held(HOSTS), pytest.raises(RunBroken, match="the exposure playbook ran on no host"):
+    with (
+        held_by_another_process(HOSTS, "audit"),
+        pytest.raises(RunBroken, match="the exposure playbook ran on no host"),
+    ):
         run_job(job, Outputs(tmp_path / "out", (), metrics))
     assert not metrics.exists()  # a run broken before any result measures nothing
 

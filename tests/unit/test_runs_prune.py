@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,16 +20,10 @@ from carehard.jobs.runs_prune import PrunePolicy, prune_after_run, prune_runs
 from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord
 from carehard.sizes import format_size, parse_size
 from tests.clirun import carehard
+from tests.unit.test_run_lock import held_by_another_process
 
 MiB = 1024 * 1024
 SITE_A, SITE_B = "/srv/carehard/site-a", "/srv/carehard/site-b"
-HOLDER = """
-import sys, time
-from carehard.engine.lock import run_lock
-with run_lock(sys.argv[1], "audit"):
-    print("held", flush=True)
-    time.sleep(120)
-"""
 
 
 @pytest.fixture
@@ -279,24 +270,13 @@ def test_a_prune_stopped_halfway_is_finished_next_time(state: Path) -> None:
     ]
 
 
-@contextmanager
-def held(lock: str) -> Iterator[None]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, lock], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        yield
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
 def test_a_run_in_progress_refuses_the_prune(state: Path, fleet: dict[str, str]) -> None:
     before = runs_left(state)
-    with held(HOSTS):
+    with held_by_another_process(HOSTS, "audit"):
         error = one_line_error(prune("--keep", "90d"))
     assert "another carehard audit is running" in error and "not started" in error
     for lock in (BACKUPS, EXPOSURE):  # every run lock, as history rebuild takes them
-        with held(lock), pytest.raises(LockHeld):
+        with held_by_another_process(lock, "audit"), pytest.raises(LockHeld):
             prune_runs(PrunePolicy(keep=1, keep_text="1s"))
     assert runs_left(state) == before
 
@@ -340,7 +320,7 @@ def test_a_failed_prune_after_a_run_is_a_warning_line(state: Path, fleet: dict[s
 def test_the_prune_after_a_run_spares_it_and_waits_for_other_runs(state: Path, fleet: dict[str, str]) -> None:
     just_ended = run_id(0, "2b0001")
     run_directory(state, just_ended, mib=3)  # not in the history: its save failed (exit 4)
-    with held(BACKUPS):
+    with held_by_another_process(BACKUPS, "audit"):
         assert prune_after_run(PrunePolicy(max_size=1, max_size_text="1"), just_ended) is None
         assert fleet["first"] in runs_left(state)  # another run is going on: left to a later run
     assert prune_after_run(PrunePolicy(max_size=1, max_size_text="1"), just_ended) is None
