@@ -6,7 +6,6 @@ second run changes nothing; a host whose recorded key differs never gets the pas
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import yaml
 
 from tests.clirun import CAREHARD, load_report, statuses
 from tests.integration.own_hosts import NETWORK, own_hosts
+from tests.terminal import type_at_prompt
 from tests.testhosts import harness
 
 pytestmark = pytest.mark.integration
@@ -103,38 +103,10 @@ def inventory(
 def on_terminal(site: Site, *args: str | Path, answer: str | None = None) -> tuple[int, str]:
     """Run carehard with a pseudo-terminal as its stdin and output, typing `answer` at the password
     prompt if it comes; its exit code and everything the terminal showed."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [*CAREHARD, *map(str, args)],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=site.env,
-        cwd=site.directory,
-        start_new_session=True,
-    )
-    os.close(slave)
-    shown, typed, deadline = b"", False, time.monotonic() + 600
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 1)
-            if not ready:
-                if proc.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: every holder of the terminal has gone
-                break
-            if not data:
-                break
-            shown += data
-            if answer is not None and not typed and b"password of" in shown:
-                os.write(master, (answer + "\n").encode())
-                typed = True
-    finally:
-        os.close(master)
-    return proc.wait(timeout=60), shown.decode(errors="replace").replace("\r\n", "\n")
+    typed = None if answer is None else (answer + "\n").encode()
+    argv = [*CAREHARD, *map(str, args)]
+    code, shown = type_at_prompt(argv, b"password of", typed, env=site.env, cwd=site.directory)
+    return code, shown.decode(errors="replace").replace("\r\n", "\n")
 
 
 def key_fingerprint(public: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import shlex
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import pytest
 from tests.integration.conftest import BIND_RO, REPO
 from tests.integration.doc_steps import Command, File, walkthrough_steps
 from tests.integration.own_hosts import NETWORK, own_hosts
+from tests.terminal import type_at_prompt
 from tests.testhosts.harness import TestHost
 
 pytestmark = pytest.mark.integration
@@ -110,38 +110,9 @@ def shell_on_terminal(lab: Lab, command: str, answer: str) -> Ran:
     typing `answer` at its [y/N] question."""
     script = f"{SHELL_ENV} && cd {WORKDIR} && {command}"
     ssh = ["ssh", "-tt", *lab.controller.ssh_options(), f"admin@{lab.controller.address}"]
-    primary, secondary = os.openpty()
-    proc = subprocess.Popen(
-        [*ssh, "sudo -n bash -c " + shlex.quote(script)],
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-        start_new_session=True,
-    )
-    os.close(secondary)
-    seen, answered, deadline = b"", False, time.monotonic() + STEP_TIMEOUT
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([primary], [], [], 1)
-            if ready:
-                try:
-                    chunk = os.read(primary, 65536)
-                except OSError:  # the other end closed: the command ended
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if not answered and b"[y/N]" in seen:
-                os.write(primary, answer.encode() + b"\r")
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        returncode = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(primary)
-    return Ran(command, returncode, plain(seen.decode(errors="replace")))
+    argv = [*ssh, "sudo -n bash -c " + shlex.quote(script)]
+    returncode, shown = type_at_prompt(argv, b"[y/N]", answer.encode() + b"\r", timeout=STEP_TIMEOUT)
+    return Ran(command, returncode, plain(shown.decode(errors="replace")))
 
 
 def plain(terminal: str) -> str:
