@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,24 @@ class RunnerOutcome:
     artifacts: Path
 
 
+RUN_ID_TIME = "%Y%m%dT%H%M%SZ"
+RUN_ID = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-[0-9a-f]{6}$")
+
+
 def new_run_id(now: datetime | None = None) -> str:
     now = now or clock.now()
-    return now.strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+    return now.strftime(RUN_ID_TIME + "-") + secrets.token_hex(3)
+
+
+def run_started(name: str) -> datetime | None:
+    """When the run of that id started (the time new_run_id put in it); None for a name that is no run id."""
+    match = RUN_ID.match(name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(1), RUN_ID_TIME).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def run_dir(run_id: str) -> Path:

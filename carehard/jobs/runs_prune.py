@@ -15,23 +15,22 @@ interrupted prune leaves `.pruning-*` directories, which the next prune finishes
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from carehard import clock
 from carehard.config import config_section
 from carehard.durations import format_duration, parse_duration
 from carehard.engine.lock import BACKUPS, EXPOSURE, HOSTS, LockHeld, run_lock
+from carehard.engine.run import run_started
 from carehard.errors import UsageError
 from carehard.history.pinned import Pinned, RecordedRuns, recorded_runs
 from carehard.paths import history_path, runs_dir
 from carehard.sizes import format_size, parse_size
 
-RUN_ID = re.compile(r"^([0-9]{8}T[0-9]{6}Z)-[0-9a-f]{6}$")  # as engine.run.new_run_id makes them
 PRUNING = ".pruning-"
 NO_POLICY = "give --keep or --max-size, or set carehard_runs in the config file"
 
@@ -214,7 +213,7 @@ def _run_dirs(root: Path, others: list[str], measure: bool = True) -> list[RunDi
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(PRUNING) and not entry.is_symlink():
             continue
-        started = _started(entry.name)
+        started = run_started(entry.name)
         if started is None or entry.is_symlink() or not entry.is_dir():
             others.append(entry.name)
             continue
@@ -224,16 +223,6 @@ def _run_dirs(root: Path, others: list[str], measure: bool = True) -> list[RunDi
 
 def _measured(run: RunDir) -> RunDir:
     return RunDir(run.id, run.path, run.started, disk_usage(run.path))
-
-
-def _started(name: str) -> datetime | None:
-    match = RUN_ID.match(name)
-    if match is None:
-        return None
-    try:
-        return datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def disk_usage(path: Path) -> int:
@@ -287,7 +276,7 @@ def pruned_run_of(path: Path) -> str | None:
             first = path.expanduser().absolute().relative_to(root).parts[:1]
         except ValueError:
             continue
-        if first and RUN_ID.match(first[0]):
+        if first and run_started(first[0]) is not None:
             return first[0]
     return None
 
