@@ -25,7 +25,7 @@ CATALOG_DIR = Path(__file__).resolve().parent
 
 # Also in the schema (carehard/config/schemas/catalog.yml): a unit test holds the two equal.
 ID_PATTERN = re.compile(r"^[A-Z]{2}-[A-Z0-9]+-[0-9]{2}$")
-REFERENCE_KINDS = ("anssi_hygiene", "anssi_bp028", "cis", "care")
+REFERENCE_KINDS = ("anssi_hygiene", "anssi_bp028", "cis", "anssi_ad", "care")
 # libyaml's loader when PyYAML has it: ten times faster, which shell completion (a process per TAB) feels.
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LANGUAGES = ("en", "fr")  # English is the catalog's own; each control also says it in French

@@ -67,6 +67,7 @@ def control_detail(control: Control) -> Table:
         ("ANSSI hygiene", ", ".join(refs.get("anssi_hygiene", ())) or "-"),
         ("ANSSI BP-028", ", ".join(refs.get("anssi_bp028", ())) or "-"),
         ("CIS", ", ".join(refs.get("cis", ())) or "-"),
+        ("ANSSI AD checklist", ", ".join(refs.get("anssi_ad", ())) or "-"),
         ("CaRE domain", ", ".join(refs.get("care", ())) or "-"),
     ]
     for key, value in rows:

@@ -17,6 +17,7 @@ from carehard.errors import UsageError
 LOCAL = "local"
 # Windows hosts: this group is reached over WinRM unless a host names its own ansible_connection.
 WINDOWS_GROUP = "windows_workstations"
+DIRECTORY_GROUP = "directories"  # Active Directory domains, audited from the control node
 WINDOWS_CONNECTIONS = ("winrm", "psrp")
 # Where Ansible's winrm and psrp connection plugins read the port (the last one set wins) and the
 # scheme (http on port 5985, https anywhere else when unset). carehard.winrm builds on these.

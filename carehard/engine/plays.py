@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from carehard.catalog import Catalog
-from carehard.engine.inventory import WINDOWS_CONNECTIONS, WINDOWS_GROUP, InventoryHost
+from carehard.engine.inventory import DIRECTORY_GROUP, WINDOWS_CONNECTIONS, WINDOWS_GROUP, InventoryHost
 from carehard.paths import ANSIBLE_ROOT
 
 IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook")
@@ -31,6 +31,8 @@ INCLUDE_ROLE = (
     "ansible.builtin.import_role",
 )
 WINDOWS_PLATFORM = "windows"
+# An Active Directory read from the control node (the `directories` group): neither Windows nor Linux.
+DIRECTORY_PLATFORM = "directory"
 _TERMS = re.compile(r"[,:]")
 
 
@@ -100,20 +102,42 @@ def is_windows_host(host: InventoryHost) -> bool:
     return WINDOWS_GROUP in host.groups or host.connection in WINDOWS_CONNECTIONS
 
 
+def is_directory_host(host: InventoryHost) -> bool:
+    """A directory the inventory declares (a host of the `directories` group): read from the control
+    node, never logged on to."""
+    return DIRECTORY_GROUP in host.groups
+
+
+def host_platform(host: InventoryHost) -> str:
+    """directory, windows or linux: which of a control's platforms the host is. A directory comes
+    first (the group says what it is; its connection is local); the Linux platforms (debian, rhel) are
+    one, as the facts tell them apart only once the host is reached."""
+    if is_directory_host(host):
+        return DIRECTORY_PLATFORM
+    return WINDOWS_PLATFORM if is_windows_host(host) else "linux"
+
+
+def runs_on(platforms: Sequence[str], platform: str) -> bool:
+    """Whether a control of these catalog platforms runs on a host of this platform (host_platform)."""
+    if platform in (WINDOWS_PLATFORM, DIRECTORY_PLATFORM):
+        return platform in platforms
+    return bool(set(platforms) - {WINDOWS_PLATFORM, DIRECTORY_PLATFORM})
+
+
 def host_controls(
     host: InventoryHost, plays: Sequence[Play], catalog: Catalog, selected: Sequence[str]
 ) -> tuple[str, ...]:
     """The selected controls the host is to run: those of the roles of its plays, on its platform
-    (a Windows host runs no Linux-only control of a family both platforms share)."""
+    (a Windows host runs no Linux-only control of a family both platforms share, a Linux host no AD-
+    control, a directory only the controls of the directory platform)."""
     families = {role for play in plays if play.targets(host) for role in play.roles}
-    windows = is_windows_host(host)
+    platform = host_platform(host)
 
     def applies(control_id: str) -> bool:
         control = catalog.controls.get(control_id)
         if control is None or control.family not in families:
             return False
-        linux_platforms = set(control.platforms) - {WINDOWS_PLATFORM}
-        return WINDOWS_PLATFORM in control.platforms if windows else bool(linux_platforms)
+        return runs_on(control.platforms, platform)
 
     return tuple(c for c in selected if applies(c))
 

@@ -198,5 +198,5 @@ def _unknown_control(cid: str) -> dict[str, Any]:
         "level": 1,
         "remediation": "audit-only",
         "rationale": "",
-        "references": {"anssi_hygiene": [], "anssi_bp028": [], "cis": [], "care": []},
+        "references": {"anssi_hygiene": [], "anssi_bp028": [], "cis": [], "anssi_ad": [], "care": []},
     }

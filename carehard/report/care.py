@@ -22,12 +22,13 @@ from carehard.history import History
 from carehard.model import BackupCheck, HostOutcome, RunRecord
 
 DOMAIN_TITLES = {
-    "exposure": "D1 technical directories and internet exposure",
+    "exposure": "D1 technical directories (Active Directory audit) and internet exposure",
     "continuity": "D2 continuity and recovery strategy",
     "remote_access": "Remote access and remote maintenance",
     "workstations": "Workstations and detection",
 }
 WINDOWS, LINUX = "windows", "linux"
+DIRECTORY = "directory"  # an Active Directory audited from the control node (AD- controls)
 BACKUP_FAMILY = "backup_verify"  # its "hosts" are backup sets (<set>.backup), of no platform
 BACKUP_MODE = "backup"
 
@@ -87,7 +88,7 @@ class CareEvidence:
     restore_tests: list[BackupCheck]  # the last verification of each backup set
     objectives: list[ObjectiveEvidence] = field(default_factory=list)
     runs: list[RunUsed] = field(default_factory=list)  # newest first
-    platforms: frozenset[str] = frozenset()  # of the hosts of the runs looked at: linux, windows
+    platforms: frozenset[str] = frozenset()  # of the hosts of the runs looked at: linux, windows, directory
     backup_verified: bool = False  # a backup verification is among the runs looked at
     targets: dict[str, dict[str, str]] = field(default_factory=dict)  # set -> {"rpo": "24h", "rto": "4h"}
 
@@ -139,8 +140,11 @@ def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
 
 
 def host_platforms(host: HostOutcome, catalog: Catalog) -> set[str]:
-    """linux and/or windows: what the host's facts say, else what its results show (a result of a
-    Windows-only control is a Windows host's). A backup set's pseudo-host has none."""
+    """linux, windows and/or directory: what the host's facts say, else what its results show (a
+    result of a Windows-only control is a Windows host's, of an AD- control a directory's). A backup
+    set's pseudo-host has none."""
+    if host.facts.get(DIRECTORY):
+        return {DIRECTORY}
     family = str(host.facts.get("os_family") or "")
     if family:
         return {WINDOWS if family.lower() == WINDOWS else LINUX}
@@ -149,9 +153,12 @@ def host_platforms(host: HostOutcome, catalog: Catalog) -> set[str]:
         control = catalog.controls.get(control_id)
         if control is None or control.family == BACKUP_FAMILY:
             continue
-        if set(control.platforms) == {WINDOWS}:
+        platforms = set(control.platforms)
+        if platforms == {WINDOWS}:
             found.add(WINDOWS)
-        elif WINDOWS not in control.platforms:
+        elif platforms == {DIRECTORY}:
+            found.add(DIRECTORY)
+        elif not platforms & {WINDOWS, DIRECTORY}:
             found.add(LINUX)
     return found
 

@@ -24,6 +24,7 @@ from carehard.model import BackupCheck
 from carehard.report import FORMATS, write_rendered
 from carehard.report.care import (
     BACKUP_FAMILY,
+    DIRECTORY,
     LINUX,
     WINDOWS,
     CareEvidence,
@@ -42,7 +43,7 @@ TABLE = "table"
 DEFAULT_FILES = ("json", "html")
 DEFAULT_OUTPUT = Path("carehard-report")
 GOOD, INCOMPLETE = ("pass", "fixed", "waived"), ("error", "unreachable")
-REASON_ORDER = ("backup", "windows", "linux", "not_run")
+REASON_ORDER = ("backup", "windows", "directory", "linux", "not_run")
 
 
 def care_formats(value: str | None, output: bool) -> list[str]:
@@ -163,6 +164,8 @@ def _reason(state: ControlState, catalog: Catalog, evidence: CareEvidence) -> st
         return "backup"
     if platforms == {WINDOWS} and WINDOWS not in evidence.platforms:
         return "windows"
+    if platforms == {DIRECTORY}:
+        return "not_run" if DIRECTORY in evidence.platforms else "directory"
     if WINDOWS not in platforms and LINUX not in evidence.platforms:
         return "linux"
     return "not_run"

@@ -28,6 +28,7 @@ STATE_OF = {
 REASONS = {
     "backup": "no backup verification in these runs",
     "windows": "Windows only, no Windows host in these runs",
+    "directory": "Active Directory, no directory audited in these runs",
     "linux": "Linux only, no Linux host in these runs",
     "not_run": "reported by no host in these runs",
 }
@@ -166,7 +167,7 @@ class Words:
         return f"{everything} ({', '.join(listed)})" if listed else everything
 
     def platforms(self, document: Mapping[str, Any]) -> str:
-        names = {"linux": "Linux", "windows": "Windows"}
+        names = {"linux": "Linux", "windows": "Windows", "directory": "Active Directory"}
         found = [names.get(str(p), str(p)) for p in document.get("platforms") or []]
         return ", ".join(found) if found else self("none")
 

@@ -57,6 +57,7 @@ COLUMNS: tuple[str, ...] = (
     "anssi_hygiene",
     "anssi_bp028",
     "cis",
+    "anssi_ad",
     "establishment",
     "finess",
 )
@@ -81,6 +82,7 @@ COLUMNS_FR: tuple[str, ...] = (
     "Guide d'hygiène ANSSI",
     "ANSSI BP-028",
     "CIS",
+    "Points de contrôle AD ANSSI",
     "Établissement",
     "FINESS",
 )
@@ -175,6 +177,7 @@ def render_csv(report: dict[str, Any]) -> str:
                     cell(_join(refs.get("anssi_hygiene"))),
                     cell(_join(refs.get("anssi_bp028"))),
                     cell(_join(refs.get("cis"))),
+                    cell(_join(refs.get("anssi_ad"))),
                     *who_cells,
                 ]
             )

@@ -10,6 +10,7 @@ priorities and the CaRE domains count only the controls that ran."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -43,7 +44,19 @@ HYGIENE_URL = "https://cyber.gouv.fr/publications/guide-dhygiene-informatique"
 BP028_URL = "https://cyber.gouv.fr/publications/recommandations-de-securite-relatives-un-systeme-gnulinux"
 CIS_DEBIAN_URL = "https://www.cisecurity.org/benchmark/debian_linux"
 CIS_WINDOWS_URL = "https://www.cisecurity.org/benchmark/microsoft_windows_desktop"
-REFERENCE_URLS: tuple[str, ...] = (HYGIENE_URL, BP028_URL, CIS_DEBIAN_URL, CIS_WINDOWS_URL)
+# ANSSI's "Points de contrôle Active Directory": one page, an anchor per checkpoint (#vuln_krbtgt).
+AD_CHECKLIST_URL = "https://www.cert.ssi.gouv.fr/uploads/ad_checklist.html"
+REFERENCE_URLS: tuple[str, ...] = (HYGIENE_URL, BP028_URL, CIS_DEBIAN_URL, CIS_WINDOWS_URL, AD_CHECKLIST_URL)
+_CHECKPOINT = re.compile(r"vuln_[a-z0-9_]+")
+
+
+def is_reference_url(url: str) -> bool:
+    """Whether a link of the page is one of the references' documents (a checkpoint's anchor of the
+    ANSSI Active Directory page included): the only addresses outside the page it may hold."""
+    page, _, anchor = url.partition("#")
+    if not anchor:
+        return url in REFERENCE_URLS
+    return page == AD_CHECKLIST_URL and bool(_CHECKPOINT.fullmatch(anchor))
 
 # "What to fix first": at most this many host names per entry and evidence groups shown, and the
 # evidence's first line cut to this many characters (the control's details have the rest).
@@ -145,6 +158,7 @@ def control_views(
                     "anssi_hygiene": refs.get("anssi_hygiene") or [],
                     "anssi_bp028": refs.get("anssi_bp028") or [],
                     "cis": refs.get("cis") or [],
+                    "anssi_ad": refs.get("anssi_ad") or [],
                     "care": refs.get("care") or [],
                 },
                 "counts": dict(counts),
@@ -169,7 +183,8 @@ def code_parts(text: str) -> list[tuple[str, bool]]:
 def reference_links(ctl: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     """The control's references as links: the measure of the ANSSI hygiene guide, the recommendation
     of ANSSI BP-028, the section of the CIS benchmark (Microsoft Windows for a Windows control, Debian
-    Linux otherwise); each with its text ("measure 37"), its URL and a title naming the document."""
+    Linux otherwise), the checkpoint of ANSSI's Active Directory checklist (its anchor on that page);
+    each with its text ("measure 37"), its URL and a title naming the document."""
     _ = translator(lang)
     refs = ctl.get("references") or {}
     platforms = [str(p) for p in ctl.get("platforms") or []]
@@ -192,6 +207,15 @@ def reference_links(ctl: dict[str, Any], lang: str = "en") -> dict[str, Any]:
         ),
         "cis": links(refs.get("cis"), cis_url, "section {ref}", "CIS {name} benchmark, section {ref}"),
         "cis_name": cis_name,
+        "anssi_ad": [
+            {
+                "text": ref,
+                "url": f"{AD_CHECKLIST_URL}#{ref}",
+                "title": _("ANSSI Active Directory checkpoint {ref}").format(ref=ref),
+            }
+            for ref in (str(value) for value in refs.get("anssi_ad") or [])
+            if _CHECKPOINT.fullmatch(ref)  # an anchor of that page, nothing else in the address
+        ],
     }
 
 

@@ -84,13 +84,13 @@ def test_valid_file_loads(tmp_path: Path) -> None:
         ),
         (
             entry(platforms=["bsd"]),
-            f"{CONTROL}.platforms[0] (id WL-TST-01): expected debian, rhel or windows, got 'bsd'",
+            f"{CONTROL}.platforms[0] (id WL-TST-01): expected debian, rhel, windows or directory, got 'bsd'",
         ),
         (entry(id="ssh-1"), f"{CONTROL}.id: expected an ID like WL-SSH-01, got 'ssh-1'"),
         (
             entry(references={"nist": []}),
             f"{CONTROL}.references.nist (id WL-TST-01):"
-            " unknown key (known: anssi_hygiene, anssi_bp028, cis, care)",
+            " unknown key (known: anssi_hygiene, anssi_bp028, cis, anssi_ad, care)",
         ),
         (
             entry(references={"care": ["D9"]}),
@@ -110,6 +110,15 @@ def test_valid_file_loads(tmp_path: Path) -> None:
             entry(references={"cis": ["5.1.x"]}),
             f"{CONTROL}.references.cis[0] (id WL-TST-01): expected a section like 5.1.20, got '5.1.x'",
         ),
+        (
+            entry(references={"anssi_ad": ["krbtgt"]}),
+            f"{CONTROL}.references.anssi_ad[0] (id WL-TST-01): expected a checkpoint like vuln_krbtgt, got 'krbtgt'",
+        ),
+        (
+            entry(references={"anssi_ad": ["vuln_Krbtgt"]}),
+            f"{CONTROL}.references.anssi_ad[0] (id WL-TST-01):"
+            " expected a checkpoint like vuln_krbtgt, got 'vuln_Krbtgt'",
+        ),
     ],
 )
 def test_bad_entries_name_file_and_control(tmp_path: Path, control: dict[str, Any], message: str) -> None:
@@ -117,6 +126,19 @@ def test_bad_entries_name_file_and_control(tmp_path: Path, control: dict[str, An
         load_catalog(write(tmp_path, control))
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_directory_control_with_anssi_ad_checkpoints_loads(tmp_path: Path) -> None:
+    refs = {"anssi_hygiene": [], "anssi_bp028": [], "cis": [], "anssi_ad": ["vuln_krbtgt"], "care": ["exposure"]}
+    catalog = load_catalog(write(tmp_path, entry(id="AD-TST-01", platforms=["directory"], references=refs)))
+    control = catalog["AD-TST-01"]
+    assert control.platforms == ("directory",)
+    assert control.references["anssi_ad"] == ("vuln_krbtgt",)
+    assert control.as_dict()["references"] == refs
+    # A control that does not name the kind has it empty.
+    older = tmp_path / "older"
+    older.mkdir()
+    assert load_catalog(write(older, entry()))["WL-TST-01"].references["anssi_ad"] == ()
 
 
 def test_duplicate_id_across_files_is_an_error(tmp_path: Path) -> None:

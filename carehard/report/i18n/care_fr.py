@@ -63,7 +63,9 @@ WORDS: dict[str, str] = {
     "CaRE domain: {title}": f"Domaine CaRE{NBSP}: {{title}}",
     "CaRE objective {id}: {label}": f"Objectif CaRE {{id}}{NBSP}: {{label}}",
     "CaRE objective {id}": "Objectif CaRE {id}",
-    "D1 technical directories and internet exposure": "D1 annuaires techniques et exposition sur internet",
+    "D1 technical directories (Active Directory audit) and internet exposure": (
+        "D1 annuaires techniques (audit Active Directory) et exposition sur internet"
+    ),
     "D2 continuity and recovery strategy": "D2 stratégie de continuité et de reprise d'activité",
     "Remote access and remote maintenance": "Accès distants et télémaintenance",
     "Workstations and detection": "Postes de travail et détection",
@@ -83,6 +85,9 @@ WORDS: dict[str, str] = {
     "no backup verification in these runs": "aucune vérification des sauvegardes dans ces exécutions",
     "Windows only, no Windows host in these runs": (
         "Windows uniquement, aucun hôte Windows dans ces exécutions"
+    ),
+    "Active Directory, no directory audited in these runs": (
+        "Active Directory, aucun annuaire audité dans ces exécutions"
     ),
     "Linux only, no Linux host in these runs": "Linux uniquement, aucun hôte Linux dans ces exécutions",
     "reported by no host in these runs": "remontés par aucun hôte dans ces exécutions",

@@ -116,6 +116,7 @@ WORDS: dict[str, str] = {
     "ANSSI hygiene guide, measure {ref}": "Guide d'hygiène informatique de l'ANSSI, mesure {ref}",
     "ANSSI BP-028 (GNU/Linux), recommendation {ref}": "ANSSI BP-028 (GNU/Linux), recommandation {ref}",
     "CIS {name} benchmark, section {ref}": "Référentiel CIS {name}, section {ref}",
+    "ANSSI Active Directory checkpoint {ref}": "Point de contrôle Active Directory de l'ANSSI {ref}",
     # Trend
     "Trend": "Évolution",
     "Compliance rate per run": "Taux de conformité par exécution",
@@ -293,6 +294,7 @@ WORDS: dict[str, str] = {
     "ANSSI hygiene guide": "Guide d'hygiène de l'ANSSI",
     "measure": "mesure",
     "CIS benchmark": "Référentiel CIS",
+    "ANSSI AD checklist": "Points de contrôle AD de l'ANSSI",
     "section": "section",
     "CaRE domain": "Domaine CaRE",
     "Status": "Statut",
