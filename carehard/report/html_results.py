@@ -58,6 +58,7 @@ def is_reference_url(url: str) -> bool:
         return url in REFERENCE_URLS
     return page == AD_CHECKLIST_URL and bool(_CHECKPOINT.fullmatch(anchor))
 
+
 # "What to fix first": at most this many host names per entry and evidence groups shown, and the
 # evidence's first line cut to this many characters (the control's details have the rest).
 _FIX_HOSTS_MAX = 12

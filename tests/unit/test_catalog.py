@@ -112,7 +112,8 @@ def test_valid_file_loads(tmp_path: Path) -> None:
         ),
         (
             entry(references={"anssi_ad": ["krbtgt"]}),
-            f"{CONTROL}.references.anssi_ad[0] (id WL-TST-01): expected a checkpoint like vuln_krbtgt, got 'krbtgt'",
+            f"{CONTROL}.references.anssi_ad[0] (id WL-TST-01):"
+            " expected a checkpoint like vuln_krbtgt, got 'krbtgt'",
         ),
         (
             entry(references={"anssi_ad": ["vuln_Krbtgt"]}),
@@ -129,7 +130,13 @@ def test_bad_entries_name_file_and_control(tmp_path: Path, control: dict[str, An
 
 
 def test_a_directory_control_with_anssi_ad_checkpoints_loads(tmp_path: Path) -> None:
-    refs = {"anssi_hygiene": [], "anssi_bp028": [], "cis": [], "anssi_ad": ["vuln_krbtgt"], "care": ["exposure"]}
+    refs = {
+        "anssi_hygiene": [],
+        "anssi_bp028": [],
+        "cis": [],
+        "anssi_ad": ["vuln_krbtgt"],
+        "care": ["exposure"],
+    }
     catalog = load_catalog(write(tmp_path, entry(id="AD-TST-01", platforms=["directory"], references=refs)))
     control = catalog["AD-TST-01"]
     assert control.platforms == ("directory",)
