@@ -47,6 +47,7 @@ FAMILY_LABELS: dict[str, str] = {
     "backup_verify": "Backups and restore tests",
     "backup": "Backups and restore tests",
     "compliance_facts": "Compliance facts",
+    "directory_audit": "Active Directory",
 }
 
 CARE_LABELS: dict[str, str] = {

@@ -45,6 +45,7 @@ WORDS: dict[str, str] = {
     "Backups and restore tests": "Sauvegardes et tests de restauration",
     "Compliance facts": "Relevés de conformité (inventaire et détection)",
     "Exposure scan": "Analyse de l'exposition réseau",
+    "Active Directory": "Annuaire Active Directory",
     # labels.CARE_LABELS (the domains of the CaRE programme)
     "D1 Directories and internet exposure": "D1 Annuaires et exposition sur internet",
     "D2 Continuity and recovery": "D2 Continuité et reprise d'activité",
