@@ -138,9 +138,11 @@ def _account(data: Mapping[str, Any]) -> dict[str, Any] | None:
     if not name:
         return None
     flags = {str(f) for f in data.get("flags") or [] if isinstance(f, str) and _WORD.match(f)}
-    groups = [g for g in (_text(v, 256) for v in data.get("groups") or []) if g] if isinstance(
-        data.get("groups"), list
-    ) else []
+    groups = (
+        [g for g in (_text(v, 256) for v in data.get("groups") or []) if g]
+        if isinstance(data.get("groups"), list)
+        else []
+    )
     return {
         "name": name,
         "kind": _text(data.get("kind"), 40),

@@ -7,7 +7,8 @@ quickly; jinja2 autoescaping is on, so evidence and names are always escaped.
 
 This module assembles the page from its sections: html_results (hosts, controls, families,
 CaRE domains), html_backups (backup sets), html_fleet (inventory and exposure map), html_directory
-(the Active Directory domains audited, templates/directory.html.j2) and html_charts (the trend charts as inline SVG); the words and the rate come from labels.
+(the Active Directory domains audited, templates/directory.html.j2) and html_charts (the trend
+charts as inline SVG); the words and the rate come from labels.
 
 The page is in the report's language (report["lang"]: en, or fr): the template writes every word of
 its own through `_` (carehard.report.i18n; French words in i18n/html_fr and i18n/labels_fr), the

@@ -62,10 +62,13 @@ def _flag_class(flag: str) -> str:
     return "fl-hi" if weight >= 6 else ("fl-mid" if weight >= 3 else "fl-lo")
 
 
-class _Directory:
-    """One directory's view, in the report's language, with its host's results."""
+class DirectoryText:
+    """One directory's texts and view in the report's language, with its host's results (the Markdown
+    summary takes its sentences too)."""
 
-    def __init__(self, results: Mapping[str, Mapping[str, Any]], titles: Mapping[str, str], lang: str) -> None:
+    def __init__(
+        self, results: Mapping[str, Mapping[str, Any]], titles: Mapping[str, str], lang: str
+    ) -> None:
         self.lang = lang
         self._: Callable[[str], str] = translator(lang)
         self.results = results
@@ -132,7 +135,7 @@ class _Directory:
         if not isinstance(threshold, int):
             return "—", False
         if threshold <= 0:
-            return _("never: no lockout threshold"), True
+            return _("never (no lockout threshold)"), True
         text = self.count(threshold, "after {n} failed attempt", "after {n} failed attempts")
         minutes = policy.get("lockout_duration_minutes")
         if isinstance(minutes, int):
@@ -258,7 +261,9 @@ class _Directory:
             "facts": facts,
             "chips": chips,
             "tally": [
-                (s, self.n(tally[s]), labels_count(self._, s, tally[s], self.lang)) for s in STATUSES if tally[s]
+                (s, self.n(tally[s]), labels_count(self._, s, tally[s], self.lang))
+                for s in STATUSES
+                if tally[s]
             ],
             "problems": sum(tally[s] for s in _PROBLEMS),
             "accounts": shown,
@@ -290,5 +295,5 @@ def directory_views(report: Mapping[str, Any], lang: str = "en") -> list[dict[st
     for index, entry in enumerate(e for e in entries if isinstance(e, Mapping)):
         host = hosts.get(str(entry.get("host"))) or {}
         results = {str(r.get("control")): r for r in host.get("results") or [] if isinstance(r, Mapping)}
-        views.append(_Directory(results, titles, lang).view(entry, index))
+        views.append(DirectoryText(results, titles, lang).view(entry, index))
     return views

@@ -20,7 +20,7 @@ FLAG_CYCLE = (
 # Every AD control of the contract, and its status on the directory of directory_run().
 AD_RESULTS = {
     "AD-KRB-01": ("fail", "krbtgt password last changed 2024-05-01, 950 days ago (at most 365)"),
-    "AD-PRIV-01": ("fail", "250 privileged accounts (at most 10): adm-00, adm-01, … and 240 more (250 in all)"),
+    "AD-PRIV-01": ("fail", "250 privileged accounts (at most 10): adm-000, … and 240 more (250 in all)"),
     "AD-PRIV-02": ("fail", "36 privileged accounts whose password never expires: adm-02, adm-04"),
     "AD-PRIV-03": ("fail", "107 enabled privileged users not marked sensitive: adm-01, adm-02"),
     "AD-PRIV-04": ("fail", "179 enabled privileged users outside Protected Users: adm-01"),
