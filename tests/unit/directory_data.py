@@ -8,7 +8,7 @@ from typing import Any
 from carehard.model import ControlResult, HostOutcome, RunRecord
 
 DOMAIN = "chu-exemple.fr"
-FLAG_CYCLE = (
+FLAG_CYCLE: tuple[list[str], ...] = (
     [],
     ["not_sensitive", "not_protected_users"],
     ["password_never_expires", "not_sensitive", "not_protected_users"],
@@ -61,7 +61,7 @@ def account(i: int) -> dict[str, Any]:
 def directory_document(accounts: int = 250) -> dict[str, Any]:
     """A hospital's domain: 250 privileged accounts (the role lists 200), flags mixed, weak policy."""
     listed = [account(i) for i in range(min(accounts, 200))]
-    if accounts:
+    if len(listed) > 120:
         listed[57] = {
             "name": "old-admin",
             "kind": "user",
