@@ -24,6 +24,7 @@ from carehard.model import BackupCheck
 from carehard.report import FORMATS, write_rendered
 from carehard.report.care import (
     BACKUP_FAMILY,
+    DIRECTORY,
     LINUX,
     WINDOWS,
     CareEvidence,
@@ -42,7 +43,9 @@ TABLE = "table"
 DEFAULT_FILES = ("json", "html")
 DEFAULT_OUTPUT = Path("carehard-report")
 GOOD, INCOMPLETE = ("pass", "fixed", "waived"), ("error", "unreachable")
-REASON_ORDER = ("backup", "windows", "linux", "not_run")
+REASON_ORDER = ("backup", "directory", "windows", "linux", "not_run")
+# The CaRE domain whose evidence names the Active Directory audits (D1, directories and exposure).
+DIRECTORY_DOMAIN = "exposure"
 
 
 def care_formats(value: str | None, output: bool) -> list[str]:
@@ -108,7 +111,9 @@ def build_care_document(
                 for o in evidence.objectives
             ],
             "domains": [
-                _section({"domain": d.domain, "title": d.title}, [control(c) for c in d.controls], evidence)
+                _section(
+                    _domain_head(d.domain, d.title, evidence), [control(c) for c in d.controls], evidence
+                )
                 for d in evidence.domains
             ],
             "restore_tests": [
@@ -117,6 +122,14 @@ def build_care_document(
         }
     )
     return document
+
+
+def _domain_head(domain: str, title: str, evidence: CareEvidence) -> dict[str, Any]:
+    """A domain's heading; D1's names the Active Directory audits of the runs, when there are."""
+    head: dict[str, Any] = {"domain": domain, "title": title}
+    if domain == DIRECTORY_DOMAIN and evidence.directories:
+        head["directory_audits"] = [vars(a) for a in evidence.directories]
+    return head
 
 
 def _control(state: ControlState, catalog: Catalog, evidence: CareEvidence, lang: str) -> dict[str, Any]:
@@ -155,12 +168,14 @@ def _control(state: ControlState, catalog: Catalog, evidence: CareEvidence, lang
 
 
 def _reason(state: ControlState, catalog: Catalog, evidence: CareEvidence) -> str:
-    """Why no host reported the control: backup verification never ran, no host of its platform, or
-    none of these runs had it."""
+    """Why no host reported the control: backup verification never ran, no host of its platform (no
+    directory audited, for an AD control), or none of these runs had it."""
     spec = catalog[state.id]
     platforms = set(spec.platforms)
     if spec.family == BACKUP_FAMILY and not evidence.backup_verified:
         return "backup"
+    if DIRECTORY in platforms:
+        return "directory" if DIRECTORY not in evidence.platforms else "not_run"
     if platforms == {WINDOWS} and WINDOWS not in evidence.platforms:
         return "windows"
     if WINDOWS not in platforms and LINUX not in evidence.platforms:
