@@ -31,6 +31,7 @@ WORDS: dict[str, str] = {
     "{shown} of {total}, the riskiest first": "{shown} sur {total}, les plus à risque d'abord",
     "none listed": "aucun listé",
     "Account": "Compte",
+    "Accounts": "Comptes",
     "Privileged groups": "Groupes à privilèges",
     "Last logon": "Dernière connexion",
     "disabled": "désactivé",
