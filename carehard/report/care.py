@@ -27,12 +27,15 @@ DOMAIN_TITLES = {
     "remote_access": "Remote access and remote maintenance",
     "workstations": "Workstations and detection",
 }
-WINDOWS, LINUX, DIRECTORY = "windows", "linux", "directory"
-DIRECTORY_FACT = "directory"  # a directory host's document (carehard.report.directory)
-DIRECTORY_PREFIX = "AD-"
-GOOD = ("pass", "fixed", "waived")
+WINDOWS, LINUX = "windows", "linux"
+DIRECTORY = "directory"  # an Active Directory audited from the control node (AD- controls)
 BACKUP_FAMILY = "backup_verify"  # its "hosts" are backup sets (<set>.backup), of no platform
 BACKUP_MODE = "backup"
+
+# A directory host's facts hold its document under DIRECTORY (carehard.report.directory); its AD-
+# controls' results count as passed (GOOD), failed, or other.
+DIRECTORY_PREFIX = "AD-"
+GOOD = ("pass", "fixed", "waived")
 
 
 @dataclass
@@ -105,7 +108,7 @@ class CareEvidence:
     restore_tests: list[BackupCheck]  # the last verification of each backup set
     objectives: list[ObjectiveEvidence] = field(default_factory=list)
     runs: list[RunUsed] = field(default_factory=list)  # newest first
-    platforms: frozenset[str] = frozenset()  # of the hosts of the runs looked at: linux, windows
+    platforms: frozenset[str] = frozenset()  # of the hosts of the runs looked at: linux, windows, directory
     backup_verified: bool = False  # a backup verification is among the runs looked at
     targets: dict[str, dict[str, str]] = field(default_factory=dict)  # set -> {"rpo": "24h", "rto": "4h"}
     directories: list[DirectoryAudit] = field(default_factory=list)  # the newest audit of each, by host
@@ -158,10 +161,10 @@ def load_objectives(path: Path, catalog: Catalog) -> list[Objective]:
 
 
 def host_platforms(host: HostOutcome, catalog: Catalog) -> set[str]:
-    """linux and/or windows: what the host's facts say, else what its results show (a result of a
-    Windows-only control is a Windows host's). A backup set's pseudo-host has none; an Active Directory
-    audited (its directory document, or AD- results) is `directory`."""
-    if isinstance(host.facts.get(DIRECTORY_FACT), dict):
+    """linux, windows and/or directory: what the host's facts say, else what its results show (a
+    result of a Windows-only control is a Windows host's, of an AD- control a directory's). A backup
+    set's pseudo-host has none."""
+    if host.facts.get(DIRECTORY):
         return {DIRECTORY}
     family = str(host.facts.get("os_family") or "")
     if family:
@@ -171,11 +174,12 @@ def host_platforms(host: HostOutcome, catalog: Catalog) -> set[str]:
         control = catalog.controls.get(control_id)
         if control is None or control.family == BACKUP_FAMILY:
             continue
-        if DIRECTORY in control.platforms:
-            found.add(DIRECTORY)
-        elif set(control.platforms) == {WINDOWS}:
+        platforms = set(control.platforms)
+        if platforms == {WINDOWS}:
             found.add(WINDOWS)
-        elif WINDOWS not in control.platforms:
+        elif platforms == {DIRECTORY}:
+            found.add(DIRECTORY)
+        elif not platforms & {WINDOWS, DIRECTORY}:
             found.add(LINUX)
     return found
 
@@ -207,7 +211,7 @@ def care_evidence(
             platforms |= host_platforms(host, catalog)
             for control_id in host.results:
                 latest.setdefault(control_id, run)
-            if host.name not in audits and isinstance(host.facts.get(DIRECTORY_FACT), dict):
+            if host.name not in audits and isinstance(host.facts.get(DIRECTORY), dict):
                 audits[host.name] = directory_audit(run, host)
             if host.facts.get("backup_set"):
                 wanted = ("rpo", "rto")
@@ -255,7 +259,7 @@ def care_evidence(
 
 def directory_audit(run: RunRecord, host: HostOutcome) -> DirectoryAudit:
     """What the CaRE evidence says of a directory host's audit in a run (its facts hold the document)."""
-    document = host.facts[DIRECTORY_FACT]
+    document = host.facts[DIRECTORY]
     statuses = [r.status for cid, r in host.results.items() if cid.startswith(DIRECTORY_PREFIX)]
     passed = sum(s in GOOD for s in statuses)
     failed = sum(s == "fail" for s in statuses)

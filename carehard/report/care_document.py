@@ -43,9 +43,7 @@ TABLE = "table"
 DEFAULT_FILES = ("json", "html")
 DEFAULT_OUTPUT = Path("carehard-report")
 GOOD, INCOMPLETE = ("pass", "fixed", "waived"), ("error", "unreachable")
-REASON_ORDER = ("backup", "directory", "windows", "linux", "not_run")
-# The CaRE domain whose evidence names the Active Directory audits (D1, directories and exposure).
-DIRECTORY_DOMAIN = "exposure"
+REASON_ORDER = ("backup", "windows", "directory", "linux", "not_run")
 
 
 def care_formats(value: str | None, output: bool) -> list[str]:
@@ -124,6 +122,10 @@ def build_care_document(
     return document
 
 
+# The CaRE domain whose evidence names the Active Directory audits (D1, directories and exposure).
+DIRECTORY_DOMAIN = "exposure"
+
+
 def _domain_head(domain: str, title: str, evidence: CareEvidence) -> dict[str, Any]:
     """A domain's heading; D1's names the Active Directory audits of the runs, when there are."""
     head: dict[str, Any] = {"domain": domain, "title": title}
@@ -168,16 +170,16 @@ def _control(state: ControlState, catalog: Catalog, evidence: CareEvidence, lang
 
 
 def _reason(state: ControlState, catalog: Catalog, evidence: CareEvidence) -> str:
-    """Why no host reported the control: backup verification never ran, no host of its platform (no
-    directory audited, for an AD control), or none of these runs had it."""
+    """Why no host reported the control: backup verification never ran, no host of its platform, or
+    none of these runs had it."""
     spec = catalog[state.id]
     platforms = set(spec.platforms)
     if spec.family == BACKUP_FAMILY and not evidence.backup_verified:
         return "backup"
-    if DIRECTORY in platforms:
-        return "directory" if DIRECTORY not in evidence.platforms else "not_run"
     if platforms == {WINDOWS} and WINDOWS not in evidence.platforms:
         return "windows"
+    if platforms == {DIRECTORY}:
+        return "not_run" if DIRECTORY in evidence.platforms else "directory"
     if WINDOWS not in platforms and LINUX not in evidence.platforms:
         return "linux"
     return "not_run"

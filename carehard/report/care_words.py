@@ -27,8 +27,8 @@ STATE_OF = {
 }
 REASONS = {
     "backup": "no backup verification in these runs",
-    "directory": "no directory audited in these runs",
     "windows": "Windows only, no Windows host in these runs",
+    "directory": "Active Directory, no directory audited in these runs",
     "linux": "Linux only, no Linux host in these runs",
     "not_run": "reported by no host in these runs",
 }

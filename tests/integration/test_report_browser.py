@@ -36,9 +36,8 @@ from carehard.catalog import load_catalog
 from carehard.exposure import DEFAULT_PORTS
 from carehard.history import History
 from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord, count_statuses
-from carehard.report import build_report
+from carehard.report import build_report, html_directory
 from carehard.report.html import render_html
-from carehard.report.html_directory import MAX_ACCOUNTS_SHOWN
 from carehard.report.html_results import REFERENCE_URLS
 from carehard.report.labels import STATUS_CODES, pass_rate
 from tests.unit.directory_data import directory_host
@@ -554,7 +553,7 @@ def test_wide_report_prints_whole(tmp_path: Path, wide_page: tuple[Path, dict[st
     (entry,) = report["directories"]
     assert "Directory" in text and "MachineAccountQuota" in text and "AD-LAPS-02 · fail" in text
     assert re.search(r"\bAccount\s+Privileged groups\s+Risky flags\s+Last logon\b", text)
-    for account in entry["privileged_accounts"][:MAX_ACCOUNTS_SHOWN]:
+    for account in entry["privileged_accounts"][: html_directory.MAX_ACCOUNTS_SHOWN]:
         assert account["name"] in text, account["name"]
     assert re.search(r"old-admin\b.*\b2023-02-11\b", text, flags=re.DOTALL)
     assert "and 225 more privileged accounts" in text
@@ -595,7 +594,7 @@ def test_directory_section_in_the_browser(tmp_path: Path, wide_page: tuple[Path,
     assert {
         f"c-{r['control']}" for h in report["hosts"] if h["name"].startswith("ad.") for r in h["results"]
     } <= set(seen["links"])
-    assert seen["overflow"] == [] and seen["rows"] == MAX_ACCOUNTS_SHOWN
+    assert seen["overflow"] == [] and seen["rows"] == html_directory.MAX_ACCOUNTS_SHOWN
 
 
 def test_print_expands_every_section_without_script(

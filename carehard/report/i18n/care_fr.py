@@ -84,6 +84,9 @@ WORDS: dict[str, str] = {
     "Windows only, no Windows host in these runs": (
         "Windows uniquement, aucun hôte Windows dans ces exécutions"
     ),
+    "Active Directory, no directory audited in these runs": (
+        "Active Directory, aucun annuaire audité dans ces exécutions"
+    ),
     "Linux only, no Linux host in these runs": "Linux uniquement, aucun hôte Linux dans ces exécutions",
     "reported by no host in these runs": "remontés par aucun hôte dans ces exécutions",
     # The controls
@@ -131,7 +134,6 @@ WORDS: dict[str, str] = {
         "Restauration complète estimée à {estimate}, au-delà du RTO de {rto}"
     ),
     # D1's Active Directory audits (care_words.Words.directory_audits)
-    "no directory audited in these runs": "aucun annuaire audité dans ces exécutions",
     "Active Directory {domain} audited on {when} (run {run})": (
         "Active Directory {domain} audité le {when} (exécution {run})"
     ),
