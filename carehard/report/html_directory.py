@@ -43,6 +43,8 @@ FLAG_MEANINGS = {
     "not_sensitive": "not marked sensitive, cannot be delegated",
     "not_protected_users": "not a member of Protected Users",
 }
+# What an account is, as the document's `kind` says (a foreign security principal: of a trusted domain).
+KIND_LABELS = {"user": "user", "computer": "computer", "foreign": "foreign principal", "gmsa": "gMSA"}
 FUNCTIONAL_LEVELS = {
     0: "Windows 2000",
     1: "Windows Server 2003 interim",
@@ -168,7 +170,9 @@ class DirectoryText:
         logon = account.get("last_logon")
         return {
             "name": str(account.get("name") or "?"),
-            "kind": _(str(account["kind"])) if account.get("kind") else "",
+            "kind": _(KIND_LABELS.get(str(account["kind"]), str(account["kind"])))
+            if account.get("kind")
+            else "",
             "disabled": account.get("enabled") is False,
             "groups": ", ".join(str(g) for g in account.get("groups") or []) or "—",
             "flags": [

@@ -72,6 +72,7 @@ WORDS: dict[str, str] = {
     "never": "jamais",
     "user": "utilisateur",
     "computer": "ordinateur",
+    "foreign principal": "principal externe",
     # The flags
     "no password required": "mot de passe facultatif",
     "no pre-auth": "sans pré-auth.",
