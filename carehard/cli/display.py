@@ -268,6 +268,7 @@ def care_tables(evidence: CareEvidence, lang: str = "en") -> list[Table | Text]:
     for kind, section in sections(document):
         summary = section["summary"]
         lines = [" · ".join(f"{label}{w(': ')}{value}" for label, value in w.summary_lines(summary))]
+        lines += w.directory_audits(section)
         if summary.get("backup_note"):
             lines.append(w(BACKUP_NOTE))
         missing = w.not_covered(summary)

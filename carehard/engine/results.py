@@ -20,6 +20,10 @@ DEFAULT_ASSERT_MSG = "All assertions passed"
 WAIVER_FACT = "carehard_waiver_state"
 # The fleet facts document compliance_facts records (docs/fleet-facts.md), kept as facts["fleet"].
 FLEET_FACT = "carehard_fleet_facts"
+# The directory document directory_audit records (carehard-directory/1), kept as facts["directory"];
+# its privileged accounts capped as the role caps them, whatever sent it.
+DIRECTORY_FACT = "carehard_directory"
+MAX_DIRECTORY_ACCOUNTS = 200
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
 NOT_REACHED = "not reached: the run ended before any task ran on this host"
@@ -107,6 +111,9 @@ class ResultFolder:
         fleet = (res.get("ansible_facts") or {}).get(FLEET_FACT)
         if kind == "runner_on_ok" and isinstance(fleet, dict):
             host.facts["fleet"] = fleet
+        directory = (res.get("ansible_facts") or {}).get(DIRECTORY_FACT)
+        if kind == "runner_on_ok" and isinstance(directory, dict):
+            host.facts["directory"] = _capped_directory(directory)
         measures = res.get("measures")
         if kind == "runner_on_ok" and isinstance(measures, dict) and measures.get("role"):
             host.measures[str(measures["role"])] = measures
@@ -240,6 +247,18 @@ def apply_waivers(hosts: Iterable[HostOutcome]) -> None:
                 result.evidence = (
                     f"waiver expired on {waiver['expiry']} ({waiver['reason']}): {result.evidence}"
                 )
+
+
+def _capped_directory(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The directory document as the history keeps it: at most MAX_DIRECTORY_ACCOUNTS privileged
+    accounts (privileged_accounts_total still says how many there are)."""
+    kept = dict(document)
+    accounts = kept.get("privileged_accounts")
+    if isinstance(accounts, list) and len(accounts) > MAX_DIRECTORY_ACCOUNTS:
+        kept["privileged_accounts"] = accounts[:MAX_DIRECTORY_ACCOUNTS]
+        if not isinstance(kept.get("privileged_accounts_total"), int):
+            kept["privileged_accounts_total"] = len(accounts)
+    return kept
 
 
 def _waivers(value: Any) -> list[dict[str, Any]]:

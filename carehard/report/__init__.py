@@ -11,6 +11,7 @@ from carehard.catalog import Catalog
 from carehard.errors import UsageError
 from carehard.files import write_atomic
 from carehard.model import BackupCheck, RunRecord, count_statuses
+from carehard.report.directory import directory_entries
 
 SCHEMA = "carehard-report/1"
 Renderer = Callable[[dict[str, Any]], str]
@@ -68,7 +69,9 @@ def build_report(
 ) -> dict[str, Any]:
     """The `carehard-report/1` document of one run; with `backups`, the sets' trend from the history;
     with `fleet` and `exposure` (carehard.fleet.report_extras), the inventory rows and exposure map;
-    with `establishment` (carehard.establishment), whom the report is about."""
+    with `establishment` (carehard.establishment), whom the report is about. The directories audited
+    in the run (their hosts' facts["directory"]) are its `directories` (carehard.report.directory)."""
+
     controls = []
     for cid in run.controls:
         if cid in catalog:
@@ -120,6 +123,9 @@ def build_report(
         report["fleet"] = [dict(row) for row in fleet]
     if exposure and exposure.get("hosts") and exposure.get("ports"):
         report["exposure"] = dict(exposure)
+    directories = directory_entries(run.hosts.values())
+    if directories:
+        report["directories"] = directories
     return report
 
 

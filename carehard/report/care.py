@@ -32,6 +32,11 @@ DIRECTORY = "directory"  # an Active Directory audited from the control node (AD
 BACKUP_FAMILY = "backup_verify"  # its "hosts" are backup sets (<set>.backup), of no platform
 BACKUP_MODE = "backup"
 
+# A directory host's facts hold its document under DIRECTORY (carehard.report.directory); its AD-
+# controls' results count as passed (GOOD), failed, or other.
+DIRECTORY_PREFIX = "AD-"
+GOOD = ("pass", "fixed", "waived")
+
 
 @dataclass
 class ControlState:
@@ -82,6 +87,21 @@ class RunUsed:
     hosts: int
 
 
+@dataclass(frozen=True)
+class DirectoryAudit:
+    """The newest audit of an Active Directory in the runs looked at: when, which domain, and how many
+    of its AD controls passed (pass, fixed, waived), failed, or neither (error, not applicable...)."""
+
+    host: str
+    domain: str | None
+    read_at: str | None
+    run_id: str
+    run_started: str
+    passed: int
+    failed: int
+    other: int
+
+
 @dataclass
 class CareEvidence:
     domains: list[DomainEvidence]
@@ -91,6 +111,7 @@ class CareEvidence:
     platforms: frozenset[str] = frozenset()  # of the hosts of the runs looked at: linux, windows, directory
     backup_verified: bool = False  # a backup verification is among the runs looked at
     targets: dict[str, dict[str, str]] = field(default_factory=dict)  # set -> {"rpo": "24h", "rto": "4h"}
+    directories: list[DirectoryAudit] = field(default_factory=list)  # the newest audit of each, by host
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -176,6 +197,7 @@ def care_evidence(
     seen: dict[str, RunUsed] = {}
     platforms: set[str] = set()
     targets: dict[tuple[str, str], dict[str, str]] = {}
+    audits: dict[str, DirectoryAudit] = {}
     backup_run = False
     for summary in history.runs():
         if inventories is not None and summary.inventory not in inventories:
@@ -189,6 +211,8 @@ def care_evidence(
             platforms |= host_platforms(host, catalog)
             for control_id in host.results:
                 latest.setdefault(control_id, run)
+            if host.name not in audits and isinstance(host.facts.get(DIRECTORY), dict):
+                audits[host.name] = directory_audit(run, host)
             if host.facts.get("backup_set"):
                 wanted = ("rpo", "rto")
                 found = {k: str(host.facts[k]) for k in wanted if host.facts.get(k)}
@@ -220,7 +244,7 @@ def care_evidence(
     for check in restore_tests:  # newest first
         last.setdefault(check.backup_set, check)
     tests = sorted(last.values(), key=lambda c: c.backup_set)
-    used = {r.id for r in latest.values()} | {c.run_id for c in tests}
+    used = {r.id for r in latest.values()} | {c.run_id for c in tests} | {a.run_id for a in audits.values()}
     return CareEvidence(
         domains,
         tests,
@@ -229,4 +253,24 @@ def care_evidence(
         platforms=frozenset(platforms),
         backup_verified=backup_run or bool(tests),
         targets={c.backup_set: targets.get((c.run_id, c.backup_set), {}) for c in tests},
+        directories=[audits[name] for name in sorted(audits)],
+    )
+
+
+def directory_audit(run: RunRecord, host: HostOutcome) -> DirectoryAudit:
+    """What the CaRE evidence says of a directory host's audit in a run (its facts hold the document)."""
+    document = host.facts[DIRECTORY]
+    statuses = [r.status for cid, r in host.results.items() if cid.startswith(DIRECTORY_PREFIX)]
+    passed = sum(s in GOOD for s in statuses)
+    failed = sum(s == "fail" for s in statuses)
+    domain, read_at = document.get("domain"), document.get("read_at")
+    return DirectoryAudit(
+        host.name,
+        str(domain) if isinstance(domain, str) and domain else None,
+        str(read_at) if isinstance(read_at, str) and read_at else None,
+        run.id,
+        run.started,
+        passed,
+        failed,
+        len(statuses) - passed - failed,
     )

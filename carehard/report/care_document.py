@@ -109,7 +109,9 @@ def build_care_document(
                 for o in evidence.objectives
             ],
             "domains": [
-                _section({"domain": d.domain, "title": d.title}, [control(c) for c in d.controls], evidence)
+                _section(
+                    _domain_head(d.domain, d.title, evidence), [control(c) for c in d.controls], evidence
+                )
                 for d in evidence.domains
             ],
             "restore_tests": [
@@ -118,6 +120,18 @@ def build_care_document(
         }
     )
     return document
+
+
+# The CaRE domain whose evidence names the Active Directory audits (D1, directories and exposure).
+DIRECTORY_DOMAIN = "exposure"
+
+
+def _domain_head(domain: str, title: str, evidence: CareEvidence) -> dict[str, Any]:
+    """A domain's heading; D1's names the Active Directory audits of the runs, when there are."""
+    head: dict[str, Any] = {"domain": domain, "title": title}
+    if domain == DIRECTORY_DOMAIN and evidence.directories:
+        head["directory_audits"] = [vars(a) for a in evidence.directories]
+    return head
 
 
 def _control(state: ControlState, catalog: Catalog, evidence: CareEvidence, lang: str) -> dict[str, Any]:

@@ -62,6 +62,7 @@ def care_view(document: dict[str, Any], w: Words) -> dict[str, Any]:
                 "kind": kind,
                 "heading": section_heading(w, kind, section),
                 "summary": w.summary_lines(summary),
+                "directories": w.directory_audits(section),
                 "failing": int(summary.get("non_compliant", 0)),
                 "backup_note": w(BACKUP_NOTE) if summary.get("backup_note") else None,
                 "not_covered": w.not_covered(summary),

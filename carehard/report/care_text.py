@@ -1,15 +1,16 @@
 """The CaRE document (carehard.report.care_document) as JSON, Markdown, CSV and JUnit XML.
 
 - care.json: the document as it is.
-- care.md: the document for a ticket, an e-mail or a wiki: header, runs, each section's summary and
-  controls, the restore tests.
+- care.md: the document for a ticket, an e-mail or a wiki: header, runs, each section's summary (D1's
+  with the Active Directory audits of the runs) and controls, the restore tests.
 - care.csv: one row per section and control (covered or not), for a spreadsheet; RFC 4180 with a
   UTF-8 byte order mark. A French document is `;` separated with French headers (as the run report's
   CSV); the values keep the document's vocabulary (compliant, non_compliant, high...). A cell that
   a spreadsheet would take for a formula gets a leading apostrophe.
-- care.junit.xml: one suite per section, one case per control (a non-compliant control fails, an
-  incomplete one is an error, a control not covered or not applicable is skipped), and a suite of the
-  restore tests (a failed one, or one whose estimated full restore exceeds the RTO, fails).
+- care.junit.xml: one suite per section (D1's system-out names the Active Directory audits), one case
+  per control (a non-compliant control fails, an incomplete one is an error, a control not covered or
+  not applicable is skipped), and a suite of the restore tests (a failed one, or one whose estimated
+  full restore exceeds the RTO, fails).
 """
 
 from __future__ import annotations
@@ -171,6 +172,7 @@ def render_care_markdown(document: dict[str, Any]) -> str:
         lines += ["", f"## {_md(section_heading(w, kind, section))}", ""]
         summary = section["summary"]
         lines += [f"- {_md(label)}{w(': ')}{_md(value)}" for label, value in w.summary_lines(summary)]
+        lines += [f"- {_md(line)}" for line in w.directory_audits(section)]
         if summary.get("backup_note"):
             lines.append(f"- **{_md(w(BACKUP_NOTE))}**")
         missing = w.not_covered(summary)
@@ -342,6 +344,9 @@ def render_care_junit(document: dict[str, Any]) -> str:
                 _case(suite, f"care.{kind}.{key}", f"{c['id']} {c['title']}", _control_outcome(w, c), out)
             ] += 1
             counts["tests"] += 1
+        audits = w.directory_audits(section)
+        if audits:
+            ET.SubElement(suite, "system-out").text = _x("\n".join(audits))
         close(suite, counts)
     suite = suite_of(w("Last restore test per application"))
     counts = Counter()

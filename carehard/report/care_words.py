@@ -124,6 +124,26 @@ class Words:
         head = self("Not covered by these runs ({n}, not counted)").format(n=self.number(count))
         return f"{head}{self(': ')}{self('; ').join(parts)}"
 
+    def directory_audits(self, section: Mapping[str, Any]) -> list[str]:
+        """D1's Active Directory audits, one line each: "Active Directory chu-example.fr audited on
+        7 Dec 2026 08:00 UTC (run …): AD controls compliant 4, non-compliant 18"."""
+        lines = []
+        for audit in section.get("directory_audits") or []:
+            line = self("Active Directory {domain} audited on {when} (run {run})").format(
+                domain=audit.get("domain") or audit.get("host"),
+                when=self.when(audit.get("read_at") or audit.get("run_started")),
+                run=audit.get("run_id"),
+            )
+            counts = self("AD controls compliant {passed}, non-compliant {failed}").format(
+                passed=self.number(int(audit.get("passed") or 0)),
+                failed=self.number(int(audit.get("failed") or 0)),
+            )
+            other = int(audit.get("other") or 0)
+            if other:
+                counts += self(", other {other}").format(other=self.number(other))
+            lines.append(f"{line}{self(': ')}{counts}")
+        return lines
+
     def empty_section(self) -> str:
         return self("No control of this section ran on any host of these runs.")
 

@@ -6,8 +6,9 @@ once, so the template stays a plain loop and a 500 hosts x 100 controls matrix r
 quickly; jinja2 autoescaping is on, so evidence and names are always escaped.
 
 This module assembles the page from its sections: html_results (hosts, controls, families,
-CaRE domains), html_backups (backup sets), html_fleet (inventory and exposure map) and
-html_charts (the trend charts as inline SVG); the words and the rate come from labels.
+CaRE domains), html_backups (backup sets), html_fleet (inventory and exposure map), html_directory
+(the Active Directory domains audited, templates/directory.html.j2) and html_charts (the trend
+charts as inline SVG); the words and the rate come from labels.
 
 The page is in the report's language (report["lang"]: en, or fr): the template writes every word of
 its own through `_` (carehard.report.i18n; French words in i18n/html_fr and i18n/labels_fr), the
@@ -33,6 +34,7 @@ from markupsafe import Markup, escape
 from carehard.establishment import FIELDS
 from carehard.report.html_backups import backup_set_view
 from carehard.report.html_charts import run_trend_chart
+from carehard.report.html_directory import directory_views
 from carehard.report.html_fleet import exposure_view, fleet_view
 from carehard.report.html_results import (
     PROBLEMS,
@@ -265,6 +267,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
         "trend": run_trend_chart(report.get("trend") or [], lang),
         "fleet": fleet_view(report.get("fleet"), lang),
         "exposure": exposure,
+        "directories": directory_views(report, lang),
     }
 
 

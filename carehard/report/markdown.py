@@ -4,8 +4,9 @@ It stays short whatever the fleet size (about 60 lines at most): the run, the co
 and counts by status, a table of hosts (the ten with the most problems when there are more),
 the top problems (at most 20 lines: unreachable hosts and host errors first, then failures and
 errors by severity) and, for a backup run, the latest verification of each set in place of the
-hosts table (the hosts of a backup run are its sets). The whole story is in the JSON and HTML
-reports.
+hosts table (the hosts of a backup run are its sets), and for each Active Directory audited in the
+run (three at most) a few lines: its AD controls, krbtgt, policy, LAPS and its riskiest privileged
+accounts. The whole story is in the JSON and HTML reports.
 
 Every value from the report is escaped (``|``, backticks and the other Markdown specials), cut
 to its first line and shortened, so evidence from a host cannot break the tables or inject
@@ -37,6 +38,7 @@ from carehard.report.labels import (
     pass_rate,
     percent,
 )
+from carehard.report.markdown_directory import directory_lines
 
 MAX_HOSTS = 10
 MAX_PROBLEMS = 20
@@ -369,5 +371,6 @@ def render_markdown(report: dict[str, Any]) -> str:
         _hosts_table(rows, w) if rows and not report.get("backups") else [],
         _problems(report, control_ids, w),
         _backups(report, w),
+        directory_lines(report, w, _text),
     ]
     return "\n\n".join("\n".join(s) for s in sections if s) + "\n"

@@ -36,10 +36,11 @@ from carehard.catalog import load_catalog
 from carehard.exposure import DEFAULT_PORTS
 from carehard.history import History
 from carehard.model import BackupCheck, ControlResult, HostOutcome, RunRecord, count_statuses
-from carehard.report import build_report
+from carehard.report import build_report, html_directory
 from carehard.report.html import render_html
 from carehard.report.html_results import is_reference_url
 from carehard.report.labels import STATUS_CODES, pass_rate
+from tests.unit.directory_data import directory_host
 
 pytestmark = pytest.mark.integration
 
@@ -431,8 +432,9 @@ LONG = ".radiologie.chu-exemple-universitaire.local"
 @pytest.fixture(scope="module")
 def wide_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """A wide report: every Debian control of the catalog and a few Windows ones that ran nowhere,
-    hosts with long names (one unreachable), the inventory and an exposure map of every default port;
-    the run saved to a History and loaded back."""
+    hosts with long names (one unreachable), the inventory and an exposure map of every default port,
+    an Active Directory audited (250 privileged accounts, the directory section); the run saved to a
+    History and loaded back."""
     catalog = load_catalog()
     debian = [c.id for c in catalog.all() if "debian" in c.platforms]
     windows = [c.id for c in catalog.all() if c.id.startswith("WW-")][:4]
@@ -458,6 +460,7 @@ def wide_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
             status = cycle[(i + j) % len(cycle)]
             host.results[cid] = ControlResult(cid, status, f"{cid}: {status} as checked")
         hosts.append(host)
+    directory = directory_host(f"ad{LONG}")
     run = RunRecord(
         id="20261124T020000Z-0000ff",
         mode="audit",
@@ -466,9 +469,9 @@ def wide_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
         carehard_version="0.1.0",
         level=2,
         selection={"inventory": "inventories/site/hosts.yml", "limit": None, "only": [], "skip": []},
-        controls=debian + windows,
+        controls=debian + windows + sorted(directory.results),
         exit_code=3,
-        hosts={h.name: h for h in hosts},
+        hosts={h.name: h for h in [*hosts, directory]},
     )
     tmp = tmp_path_factory.mktemp("wide")
     history = History(tmp / "history.sqlite")
@@ -545,6 +548,53 @@ def test_wide_report_prints_whole(tmp_path: Path, wide_page: tuple[Path, dict[st
     assert [e for e in evidence if e not in text] == []
     # The Windows controls ran on no host: out of the CaRE counts, and said so.
     assert "ran on no host" in text
+    # The directory section: what was read with its controls, every row of the privileged accounts
+    # with its last column, the flags table whole.
+    (entry,) = report["directories"]
+    assert "Directory" in text and "MachineAccountQuota" in text and "AD-LAPS-02 · fail" in text
+    assert re.search(r"\bAccount\s+Privileged groups\s+Risky flags\s+Last logon\b", text)
+    for account in entry["privileged_accounts"][: html_directory.MAX_ACCOUNTS_SHOWN]:
+        assert account["name"] in text, account["name"]
+    assert re.search(r"old-admin\b.*\b2023-02-11\b", text, flags=re.DOTALL)
+    assert "and 225 more privileged accounts" in text
+    assert re.search(r"not in Protected Users\s+143\s+AD-PRIV-04 · fail", text)
+
+
+def test_directory_section_in_the_browser(tmp_path: Path, wide_page: tuple[Path, dict[str, Any]]) -> None:
+    """The directory section renders in Chromium: each of its links leads to a control of the page, its
+    tables fit the page's width on screen (nothing scrolls sideways at 1400 px)."""
+    page, report = wide_page
+    probe = tmp_path / "probe-directory.html"
+    script = """<script>
+(function () {
+  var sec = document.getElementById("dir-0"), out = {links: [], missing: [], overflow: []};
+  sec.querySelectorAll("a[href^='#']").forEach(function (a) {
+    var id = a.getAttribute("href").slice(1);
+    out.links.push(id);
+    if (!document.getElementById(id)) { out.missing.push(id); }
+  });
+  sec.querySelectorAll("table").forEach(function (t) {
+    var right = sec.getBoundingClientRect().right;
+    if (t.getBoundingClientRect().right > right + 1) { out.overflow.push(t.className); }
+  });
+  out.rows = sec.querySelectorAll("table.diracc tbody tr").length;
+  var pre = document.createElement("pre"); pre.id = "probe"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+}());
+</script>"""
+    probe.write_text(page.read_text("utf-8").replace("</body>", script + "</body>"), encoding="utf-8")
+    dom, err = browse(
+        tmp_path, probe, "--enable-logging=stderr", "--v=0", "--window-size=1400,1000", "--dump-dom"
+    )
+    assert console_problems(err, probe) == []
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.DOTALL)
+    assert found, f"the probe did not run; chromium said:\n{err[-3000:]}"
+    seen = json.loads(html.unescape(found[1]))
+    assert seen["missing"] == [] and seen["links"]
+    assert {
+        f"c-{r['control']}" for h in report["hosts"] if h["name"].startswith("ad.") for r in h["results"]
+    } <= set(seen["links"])
+    assert seen["overflow"] == [] and seen["rows"] == html_directory.MAX_ACCOUNTS_SHOWN
 
 
 def test_print_expands_every_section_without_script(

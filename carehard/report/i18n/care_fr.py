@@ -135,4 +135,12 @@ WORDS: dict[str, str] = {
     "Estimated full restore {estimate} over the RTO {rto}": (
         "Restauration complète estimée à {estimate}, au-delà du RTO de {rto}"
     ),
+    # D1's Active Directory audits (care_words.Words.directory_audits)
+    "Active Directory {domain} audited on {when} (run {run})": (
+        "Active Directory {domain} audité le {when} (exécution {run})"
+    ),
+    "AD controls compliant {passed}, non-compliant {failed}": (
+        "contrôles AD conformes\u00a0: {passed}, non conformes\u00a0: {failed}"
+    ),
+    ", other {other}": ", autres\u00a0: {other}",
 }
