@@ -243,10 +243,12 @@ def provision(
     reader_password: str | None = None,
     workdir: Path | None = None,
     timeout: float = 90,
+    backend_store: str = "tdb",
 ) -> SambaDC:
     """Install Samba AD DC (offline, from the image's apt cache), provision `domain` with the internal
     DNS, give it a certificate for its name and address, start it, create the read-only user, and
-    wait until LDAPS answers with that certificate. About 20 s on this machine."""
+    wait until LDAPS answers with that certificate. About 20 s on this machine. backend_store: tdb
+    (Samba's default) or mdb (LMDB, which Samba advises for large domains)."""
     admin_password = admin_password or _password("Admin")
     reader_password = reader_password or _password("Reader")
     workdir = workdir or host.lab.directory
@@ -263,7 +265,8 @@ rm -f /etc/samba/smb.conf
 sed -i '/^127\\.0\\.1\\.1/d' /etc/hosts
 printf '%s\\t%s %s\\n' {host.address} {fqdn} {host.name} >> /etc/hosts
 samba-tool domain provision --realm={domain.upper()} --domain={netbios} --server-role=dc \\
-  --dns-backend=SAMBA_INTERNAL --host-ip={host.address} --adminpass={shlex.quote(admin_password)} \\
+  --dns-backend=SAMBA_INTERNAL --backend-store={backend_store} --host-ip={host.address} \\
+  --adminpass={shlex.quote(admin_password)} \\
   --option='netbios name = {_netbios_host(host.name)}' >/tmp/samba-provision.log
 mkdir -p {TLS_DIR} && cd {TLS_DIR} && rm -f ./*.pem
 openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj '/CN=carehard test CA {netbios}' \\
