@@ -25,6 +25,12 @@ Everything written to the directory here is written by the domain's administrato
   before/after an audit sees only what the audit did.
 * Schema extensions need "dsdb:schema update allowed" and two transactions (the attributes, then
   the class that may contain them), as on Windows with schemaUpdateNow.
+* Read as the reader over LDAPS (ldap3): every attribute the AD- controls need is readable
+  (userAccountControl, primaryGroupID, lastLogonTimestamp, pwdLastSet, adminCount,
+  servicePrincipalName, operatingSystem*, ms-Mcs-AdmPwdExpirationTime, member, the policy and
+  ms-DS-MachineAccountQuota on the domain object, the schema); ms-Mcs-AdmPwd (confidential) is not.
+  ldap3's default Server(get_info=SCHEMA) raises LDAPAttributeError when asked for an attribute the
+  schema lacks (the LAPS ones on the faulty domain): ask with get_info=NONE or check_names=False.
 """
 
 from __future__ import annotations
