@@ -153,8 +153,13 @@ class SambaDC:
     def samba_tool(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.run("samba-tool " + shlex.join(args), check=check)
 
-    def ldbmodify(self, ldif: str, *options: str) -> None:
-        """Apply an LDIF (changetype records) to sam.ldb as the DC's system account, in one transaction."""
+    def ldbmodify(self, ldif: str, *options: str, batch: bool = False) -> None:
+        """Apply an LDIF (changetype records) to sam.ldb as the DC's system account, in one transaction.
+        batch: ldb's batch mode (as samba-tool's join uses), without a sub-transaction per record: an
+        add then costs about 2 ms whatever the directory's size, where it grows by about 2 ms per
+        thousand objects otherwise (a failed record fails the whole transaction either way)."""
+        if batch:
+            options = ("-o", "batch_mode:1", *options)
         self.run(f"ldbmodify -H {SAM} {shlex.join(options)}".rstrip(), stdin=ldif)
 
     def search(
