@@ -258,8 +258,8 @@ def provision(
 ) -> SambaDC:
     """Install Samba AD DC (offline, from the image's apt cache), provision `domain` with the internal
     DNS, give it a certificate for its name and address, start it, create the read-only user, and
-    wait until LDAPS answers with that certificate. About 20 s on this machine. backend_store: tdb
-    (Samba's default) or mdb (LMDB, which Samba advises for large domains)."""
+    wait until LDAPS answers with that certificate. 20 to 45 s here, with the machine's load.
+    backend_store: tdb (Samba's default) or mdb (LMDB, which Samba advises for large domains)."""
     admin_password = admin_password or _password("Admin")
     reader_password = reader_password or _password("Reader")
     workdir = workdir or host.lab.directory
