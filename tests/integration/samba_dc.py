@@ -111,9 +111,9 @@ class SambaDC:
     host: harness.TestHost
     domain: str  # DNS domain, lower case
     netbios: str
-    admin_password: str
+    admin_password: str = field(repr=False)  # kept out of test failure output, like the reader's
     ca_file: Path  # local copy of the CA that signed the DC's certificate
-    reader_password: str
+    reader_password: str = field(repr=False)
     reader_name: str = READER
     notes: list[str] = field(default_factory=list)  # what seeding could not do for real, if anything
 
