@@ -80,7 +80,7 @@ def user(
 
 def computer(name: str, rid: int, uac: int = WORKSTATION, **extra: Any) -> dict[str, Any]:
     extra.setdefault("primary", 515)
-    return user(name + "$", rid, uac, container="CN=Computers", spn=True, **extra)
+    return user(name, rid, uac, container="CN=Computers", spn=True, **extra)
 
 
 def group(name: str, sid: str, members: list[str]) -> dict[str, Any]:
@@ -165,6 +165,11 @@ def test_a_raw_entry_is_decoded_whatever_the_case_of_the_attribute_names() -> No
     assert entry["created"] == created.replace(microsecond=0)
     assert entry["pwd_last_set"] is None  # 0: must change at next logon, never set
     assert entry["spn"] and entry["laps"]
+    pc = ad.decode_entry(
+        dn("ws01", "CN=Computers"), {"sAMAccountName": [b"WS01$"], "cn": [b"ws01"]}, computer=True
+    )
+    assert pc["name"] == "ws01"
+    assert ad.decode_entry("CN=x", {"sAMAccountName": [b"WS02$"]}, computer=True)["name"] == "WS02"
 
 
 def test_filetimes_never_and_zero_are_none() -> None:
@@ -217,7 +222,7 @@ def test_members_are_resolved_through_nested_groups_and_the_primary_group() -> N
 
 def test_krbtgt_and_the_domain_controllers_are_not_privileged_accounts() -> None:
     data = clean()
-    data["groups"][1]["member"] += [dn("krbtgt"), dn("DC1$", "CN=Computers")]
+    data["groups"][1]["member"] += [dn("krbtgt"), dn("DC1", "CN=Computers")]
     findings, document = judge(data)
     assert [a["name"] for a in document["privileged_accounts"]] == ["Administrator"]
     assert findings["AD-PRIV-01"]["ok"]
@@ -348,7 +353,7 @@ def test_unconstrained_delegation_outside_the_domain_controllers() -> None:
     data = clean()
     data["computers"].append(computer("APP1", 1201, WORKSTATION | ad.UAC_TRUSTED_FOR_DELEGATION, laps=True))
     findings, _ = judge(data)
-    assert findings["AD-DEL-01"]["names"] == ["APP1$"]
+    assert findings["AD-DEL-01"]["names"] == ["APP1"]
     assert findings["AD-DEL-01"]["text"].startswith("1 accounts outside the domain controllers trusted")
 
 
@@ -441,7 +446,7 @@ def test_laps_schema_and_coverage_of_enabled_computers_outside_the_dcs() -> None
     assert document["laps"] == {"legacy_schema": True, "windows_schema": False, "computers": 2, "covered": 1}
     assert findings["AD-LAPS-02"]["text"] == (
         "LAPS covers 1 of 2 enabled computers outside the domain controllers (50 %, at least 100 %); "
-        "not covered: WS2$"
+        "not covered: WS2"
     )
     assert judge(data, laps_coverage_min=50)[0]["AD-LAPS-02"]["ok"]
     data["laps_schema"] = {"legacy": False, "windows": False}
@@ -520,10 +525,10 @@ def test_computers_past_their_end_of_support_and_stale() -> None:
     ]
     findings, document = judge(data)
     assert findings["AD-CMP-01"]["names"] == [
-        "OLD7$ (Windows 7, ended 2020-01-14)",
-        "SRV2008$ (Windows Server 2008 R2, ended 2020-01-14)",
+        "OLD7 (Windows 7, ended 2020-01-14)",
+        "SRV2008 (Windows Server 2008 R2, ended 2020-01-14)",
     ]
-    assert findings["AD-CMP-02"]["names"] == ["IDLE$"]
+    assert findings["AD-CMP-02"]["names"] == ["IDLE"]
     assert document["counts"] == {
         "users": 4,
         "users_enabled": 2,

@@ -257,14 +257,17 @@ def _first(raw: Mapping[str, Any], name: str) -> Any:
     return values[0] if values else None
 
 
-def decode_entry(dn: str, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """One user, computer or group from its raw attributes (bytes, as ldap3 gives raw_attributes)."""
-    name = _text(_first(raw, "sAMAccountName")) or _text(_first(raw, "cn")) or dn
+def decode_entry(dn: str, raw: Mapping[str, Any], computer: bool = False) -> dict[str, Any]:
+    """One user, computer or group from its raw attributes (bytes, as ldap3 gives raw_attributes).
+    A computer is named by its cn (WS01), an account or group by its sAMAccountName."""
+    account = _text(_first(raw, "sAMAccountName"))
+    common = _text(_first(raw, "cn"))
+    name = (common or (account or "").rstrip("$")) if computer else (account or common)
     laps_legacy = filetime(_text(_first(raw, LAPS_LEGACY)))
     laps_windows = filetime(_text(_first(raw, LAPS_WINDOWS)))
     return {
         "dn": dn,
-        "name": name,
+        "name": name or dn,
         "sid": sid_text(_first(raw, "objectSid")),
         "uac": _int(_first(raw, "userAccountControl")) or 0,
         "primary_group_id": _int(_first(raw, "primaryGroupID")),
@@ -1151,7 +1154,7 @@ def read_directory(conn: Any, params: Mapping[str, Any]) -> dict[str, Any]:
         for dn, raw in _search(conn, base, "(&(objectClass=user)(!(objectClass=computer)))", USER_ATTRIBUTES)
     ]
     computers = [
-        decode_entry(dn, raw)
+        decode_entry(dn, raw, computer=True)
         for dn, raw in _search(conn, base, "(objectClass=computer)", computer_attributes)
     ]
     groups = [
