@@ -27,7 +27,7 @@ description:
     SASL GSSAPI inside TLS with the ticket cache) and reads the rootDSE, the domain object, the schema
     (LAPS attributes), the users, computers and groups with paged searches. It never writes.
   - Returns C(findings), one entry per AD- control (ok, count, names, text), and C(directory), the
-    carehard-directory/1 document (roles/directory_audit/README in docs/directory.md).
+    carehard-directory/1 document (docs/directory.md).
   - A server that does not answer, a certificate not trusted, a refused bind fail the module with one
     line naming the cause.
 options:
