@@ -139,7 +139,8 @@ def clean() -> dict[str, Any]:
 
 
 def judge(data: dict[str, Any], **settings: Any) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    return ad.evaluate(data, settings, TABLE, NOW)
+    findings, document = ad.evaluate(data, settings, TABLE, NOW)
+    return dict(findings), dict(document)
 
 
 # ---- decoding ----------------------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def test_the_flags_of_privileged_users() -> None:
     data["groups"][2]["member"] += [dn("da-noexpire"), dn("da-stale"), dn("da-spn")]
     findings, document = judge(data)
     assert findings["AD-PRIV-02"]["names"] == ["da-noexpire"]
-    assert findings["AD-PRIV-02"]["text"] == "1 privileged accounts whose password never expires: da-noexpire"
+    assert findings["AD-PRIV-02"]["text"] == "1 privileged account whose password never expires: da-noexpire"
     # A disabled account is neither stale nor asked to be sensitive or protected.
     assert findings["AD-PRIV-03"]["ok"] and findings["AD-PRIV-04"]["ok"]
     assert findings["AD-PRIV-05"]["names"] == ["da-stale"]
@@ -274,10 +275,10 @@ def test_protected_users_and_sensitive_apply_to_enabled_privileged_users() -> No
         "ok": False,
         "count": 1,
         "names": ["da-plain"],
-        "text": "1 enabled privileged users not marked sensitive (can be delegated): da-plain",
+        "text": "1 enabled privileged user not marked sensitive (can be delegated): da-plain",
     }
     assert findings["AD-PRIV-04"]["names"] == ["da-plain"]
-    assert findings["AD-PRIV-04"]["text"] == "1 enabled privileged users outside Protected Users: da-plain"
+    assert findings["AD-PRIV-04"]["text"] == "1 enabled privileged user outside Protected Users: da-plain"
 
 
 def test_protected_users_membership_is_resolved_through_nesting_too() -> None:
@@ -354,7 +355,7 @@ def test_unconstrained_delegation_outside_the_domain_controllers() -> None:
     data["computers"].append(computer("APP1", 1201, WORKSTATION | ad.UAC_TRUSTED_FOR_DELEGATION, laps=True))
     findings, _ = judge(data)
     assert findings["AD-DEL-01"]["names"] == ["APP1"]
-    assert findings["AD-DEL-01"]["text"].startswith("1 accounts outside the domain controllers trusted")
+    assert findings["AD-DEL-01"]["text"].startswith("1 account outside the domain controllers trusted")
 
 
 def test_names_are_capped_with_the_count() -> None:

@@ -515,6 +515,8 @@ def _listing(ok_text: str, what: str, names: list[str], cap: int) -> dict[str, A
     """A finding that fails when `names` is not empty: 'N <what>: a, b, c'."""
     if not names:
         return _finding(True, [], ok_text, cap)
+    if len(names) == 1:  # "1 enabled account without ...", from the plural the callers give
+        what = re.sub(r"\b(account|user|computer)s\b", r"\1", what, count=1)
     return _finding(False, names, f"{len(names)} {what}: {names_text(names, cap)}", cap)
 
 
