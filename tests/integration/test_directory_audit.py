@@ -2,9 +2,10 @@
 every AD- control fails on the faulty domain, naming the accounts seeded for it, and passes on the
 clean one; nothing is written to either (their highest committed USN, read on the DCs themselves, is
 the same after the audit); the reader's password shows nowhere; the JSON report has the directory
-documents; a third directory whose DC does not answer is an error on its controls only, in one line.
+documents; a directory whose DC does not answer, and one whose certificate is not trusted, are an
+error on their controls only, in one line; StartTLS reads the clean domain as LDAPS does.
 
-One audit (at level 3: every AD- control) of the three directories, as a site declares them: a
+One audit (at level 3: every AD- control) of the five directories, as a site declares them: a
 `directories` group, one password vaulted (given to carehard through ANSIBLE_VAULT_PASSWORD_FILE,
 docs/passwords.md), one in a password file, and group_vars/all.yml made for the site's workstations
 (become, their Python), which the directory play must not use on the control node.
@@ -57,6 +58,8 @@ AD_CONTROLS = (
 )
 EVIDENCE_NAMES = 10  # directory_audit_evidence_names' default
 FAULTY, CLEAN, SILENT = "faulty.carehard.test", "clean.carehard.test", "silent.carehard.test"
+# The clean domain again, over StartTLS on 389; and without its CA (the system's CAs do not know it).
+STARTTLS, UNTRUSTED = "starttls.carehard.test", "untrusted.carehard.test"
 SILENT_PORT = 1636  # nothing listens there on the clean DC
 VAULT_PASSWORD = "vault-of-the-site-5b1e"
 
@@ -126,7 +129,12 @@ def write_inventory(work: Path, faulty: SambaDC, clean: SambaDC) -> tuple[Path, 
         SILENT: directory(
             clean, carehard_directory_port=SILENT_PORT, carehard_directory_password_file=str(password_file)
         ),
+        STARTTLS: directory(
+            clean, carehard_directory_auth="starttls", carehard_directory_password_file=str(password_file)
+        ),
+        UNTRUSTED: directory(clean, carehard_directory_password_file=str(password_file)),
     }
+    del hosts[UNTRUSTED]["carehard_directory_ca_file"]
     text = yaml.safe_dump({"directories": {"hosts": hosts}}, sort_keys=False)
     block = vaulted(faulty.reader_password, vault_file).replace("\n", "\n        ")
     (inventory / "hosts.yml").write_text(text.replace("'@@VAULTED@@'", block))
@@ -169,13 +177,21 @@ def test_the_audit_ran_every_directory_and_the_silent_one_is_an_error(audit: Aud
     assert statuses(audit.report, CLEAN) == dict.fromkeys(AD_CONTROLS, "pass"), {
         c: evidence(audit.report, CLEAN, c) for c in AD_CONTROLS if statuses(audit.report, CLEAN)[c] != "pass"
     }
-    assert statuses(audit.report, SILENT) == dict.fromkeys(AD_CONTROLS, "error")
-    for control in AD_CONTROLS:
-        said = evidence(audit.report, SILENT, control)
-        assert f"{audit.clean.address}:{SILENT_PORT} refused the connection" in said, said
-        assert len(said.splitlines()) == 1, said
+    assert statuses(audit.report, STARTTLS) == dict.fromkeys(AD_CONTROLS, "pass")
+    causes = {
+        SILENT: f"{audit.clean.address}:{SILENT_PORT} refused the connection ([Errno 111]",
+        UNTRUSTED: f"the certificate of {audit.clean.address}:636 is not trusted (",
+    }
+    for host, cause in causes.items():
+        assert statuses(audit.report, host) == dict.fromkeys(AD_CONTROLS, "error")
+        for control in AD_CONTROLS:
+            said = evidence(audit.report, host, control)
+            assert cause in said, said
+            assert len(said.splitlines()) == 1, said
     # Directories are read on the control node: no other play, no host of the site's workstations.
-    assert sorted(h["name"] for h in audit.report["hosts"]) == sorted([CLEAN, FAULTY, SILENT])
+    assert sorted(h["name"] for h in audit.report["hosts"]) == sorted(
+        [CLEAN, FAULTY, SILENT, STARTTLS, UNTRUSTED]
+    )
 
 
 def test_every_fault_is_named_with_its_count(audit: Audit) -> None:
@@ -215,7 +231,8 @@ def test_the_password_shows_nowhere(audit: Audit) -> None:
 
 def test_the_json_report_has_the_directory_documents(audit: Audit) -> None:
     documents = {d["host"]: d for d in audit.report.get("directories") or []}
-    assert sorted(documents) == [CLEAN, FAULTY]
+    assert sorted(documents) == [CLEAN, FAULTY, STARTTLS]
+    assert documents[STARTTLS]["auth"] == "starttls" and documents[STARTTLS]["domain"] == CLEAN
     faulty, clean = documents[FAULTY], documents[CLEAN]
     assert faulty["domain"] == FAULTY and faulty["netbios"] == "FAULTY" and faulty["auth"] == "ldaps"
     assert faulty["base_dn"] == audit.faulty.base_dn and faulty["server"] == audit.faulty.address

@@ -607,9 +607,38 @@ def test_connection_failures_are_one_line_naming_the_cause() -> None:
         "dc1:636",
         "ldaps",
     )
-    assert str(cert).startswith("the certificate of dc1:636 is not trusted ([SSL: CERTIFICATE_VERIFY_FAILED]")
+    assert str(cert).startswith(
+        "the certificate of dc1:636 is not trusted (certificate verify failed: self-signed)"
+    )
+    # As ldap3 raises it: the error of each address tried, nested in tuples.
+    nested = OSError(
+        "((\"('socket ssl wrapping error: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "unable to get local issuer certificate (_ssl.c:1006)',)\",),)"
+    )
+    said = str(ad._connection_error(nested, "198.19.42.21:636", "ldaps"))
+    assert said == (
+        "the certificate of 198.19.42.21:636 is not trusted (certificate verify failed: unable to get local "
+        "issuer certificate): set carehard_directory_ca_file to the CA of the domain controllers, and "
+        "carehard_directory_server to a name the certificate carries"
+    )
+    assert len(said) < 300  # what carehard keeps of a failed task's first line
     assert "\n" not in str(cert)
 
 
 def test_ldap_filter_values_are_escaped() -> None:
     assert ad._escape("DC=a(b)*,DC=c\\") == "DC=a\\28b\\29\\2a,DC=c\\5c"
+
+
+def test_kerberos_without_the_gssapi_package_is_one_line() -> None:
+    pytest.importorskip("ldap3")
+    try:
+        import gssapi  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("gssapi is installed here")
+    params = {"auth": "kerberos", "server": "dc1.chu-example.fr", "timeout": 5, "validate_certs": True}
+    with pytest.raises(ad.DirectoryError) as refused:
+        ad.connect(params, None)
+    assert str(refused.value).startswith("carehard_directory_auth kerberos needs the Python package gssapi")
+    assert "\n" not in str(refused.value)

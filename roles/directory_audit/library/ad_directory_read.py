@@ -956,22 +956,30 @@ def read_password(password: str | None, password_file: str | None) -> str | None
 
 
 def _cause(exc: BaseException) -> str:
-    """One line of an exception, without ldap3's wrapping."""
+    """One short line of an exception, without ldap3's wrapping (it nests the error of each address
+    it tried in tuples of strings)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    ssl_error = re.search(r"\[SSL: [A-Z_]+\] ([^(\"']*)", text)
+    if ssl_error:
+        return ssl_error.group(1).strip()
+    if "doesn't match any name" in text:
+        return "the certificate does not name this server"
+    os_error = re.search(r"\[Errno -?\d+\] [^\"')\]]*", text)
+    if os_error:
+        return os_error.group(0).strip()
     for prefix in ("socket connection error while opening: ", "socket ssl wrapping error: "):
         if text.startswith(prefix):
             text = text[len(prefix) :]
-    return text
+    return text[:200]
 
 
 def _connection_error(exc: BaseException, where: str, auth: str) -> DirectoryError:
     text = _cause(exc)
-    lowered = text.lower()
+    lowered = " ".join(str(exc).split()).lower()
     if "certificate" in lowered or ("ssl" in lowered and "verify" in lowered):
         return DirectoryError(
-            f"the certificate of {where} is not trusted ({text}): give the CA of the domain controllers in "
-            "carehard_directory_ca_file, or check carehard_directory_server is the name the certificate "
-            "carries"
+            f"the certificate of {where} is not trusted ({text}): set carehard_directory_ca_file to the CA "
+            "of the domain controllers, and carehard_directory_server to a name the certificate carries"
         )
     if "timed out" in lowered or "timeout" in lowered:
         return DirectoryError(f"{where} did not answer in time ({text})")
