@@ -56,9 +56,11 @@ def test_the_site_plays_are_read_through_the_imports() -> None:
         "windows_workstations",
         "linux_workstations",
         "windows_workstations",
+        "directories",
     ]
     assert "workstation_linux" in plays[0].roles and "remote_access" in plays[3].roles
     assert "compliance_facts" in plays[5].roles
+    assert plays[6].roles == ("carehard", "directory_audit")
 
 
 def test_a_play_pattern_matches_groups_names_and_exclusions() -> None:

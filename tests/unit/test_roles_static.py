@@ -66,7 +66,14 @@ def test_playbooks_pass_syntax_check(playbook: str) -> None:
 
 @pytest.mark.parametrize(
     "family",
-    ["workstation_linux", "workstation_windows", "remote_access", "backup_verify", "compliance_facts"],
+    [
+        "workstation_linux",
+        "workstation_windows",
+        "remote_access",
+        "backup_verify",
+        "compliance_facts",
+        "directory_audit",
+    ],
 )
 def test_every_control_has_a_toggle(family: str) -> None:
     """`workstation_linux_wl_ssh_01: true` and so on: a site can switch any control off."""

@@ -38,6 +38,10 @@ def inventory(path: Path) -> Path:
                 "linux_workstations": {
                     "hosts": {"poste-urgences-01.hopital.example": {"ansible_host": "192.0.2.11"}},
                 },
+                # The site's Active Directory (read from the control node by the directory play).
+                "directories": {
+                    "hosts": {"hopital.example": {"carehard_directory_domain": "hopital.example"}},
+                },
             }
         }
     }
