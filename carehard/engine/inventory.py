@@ -18,6 +18,9 @@ LOCAL = "local"
 # Windows hosts: this group is reached over WinRM unless a host names its own ansible_connection.
 WINDOWS_GROUP = "windows_workstations"
 WINDOWS_CONNECTIONS = ("winrm", "psrp")
+# A directory (Active Directory, docs/directory.md): read from this machine by its play, never logged
+# in to; carehard.directories checks its variables.
+DIRECTORY_GROUP = "directories"
 # Where Ansible's winrm and psrp connection plugins read the port (the last one set wins) and the
 # scheme (http on port 5985, https anywhere else when unset). carehard.winrm builds on these.
 WINDOWS_PORT_VARS = {
@@ -36,6 +39,11 @@ class InventoryHost:
     @property
     def address(self) -> str:
         return str(self.vars.get("ansible_host", self.name))
+
+    @property
+    def is_directory(self) -> bool:
+        """A directory the directory play reads from this machine: no host to log in to."""
+        return DIRECTORY_GROUP in self.groups
 
     @property
     def connection(self) -> str:
