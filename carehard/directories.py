@@ -217,7 +217,7 @@ def _checked_password_file(where: str, value: str | None) -> str | None:
     variable = f"{PREFIX}password_file"
     if value is None or _template(value):
         return value
-    path = _local_file(where, variable, value, "the password file")
+    path = _local_file(where, variable, value, "the account's password")
     try:
         mode = path.stat().st_mode
         with path.open(encoding="utf-8") as handle:

@@ -12,7 +12,13 @@ from carehard.errors import UsageError
 DEFAULT_LEVEL = 2
 
 # Families `audit` and `harden` run; the others run with their own command.
-AUDIT_FAMILIES = ("workstation_linux", "workstation_windows", "remote_access", "compliance_facts")
+AUDIT_FAMILIES = (
+    "workstation_linux",
+    "workstation_windows",
+    "remote_access",
+    "compliance_facts",
+    "directory_audit",
+)
 COMMAND_OF_FAMILY = {"backup_verify": "carehard backup verify", "exposure_scan": "carehard exposure scan"}
 # Families whose role exists: a catalog entry of another family is listed but never run.
 IMPLEMENTED_FAMILIES = (*AUDIT_FAMILIES, *COMMAND_OF_FAMILY)
