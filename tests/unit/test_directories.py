@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.engine.selection import Selection
 from carehard.errors import UsageError
 from carehard.jobs.assess import AssessJob
+from tests.certificates import make_ca
 from tests.clirun import carehard
 
 NAME = "chu-example.fr"
@@ -43,16 +43,7 @@ AD_CONTROL = "AD-KRB-01"
 
 @pytest.fixture(scope="module")
 def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real CA certificate (PEM), as an establishment exports its AD CS root."""
-    directory = tmp_path_factory.mktemp("ca")
-    command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    command += ["-subj", "/CN=CHU Example Root CA", "-days", "2", "-keyout", str(directory / "ca.key")]
-    subprocess.run(
-        [*command, "-out", str(directory / "ca.pem")],
-        check=True,
-        capture_output=True,
-    )
-    return directory / "ca.pem"
+    return make_ca(tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture
