@@ -21,10 +21,11 @@ from carehard.engine.inventory import DIRECTORY_GROUP, WINDOWS_GROUP, InventoryH
 from carehard.errors import UsageError
 
 PREFIX = "carehard_directory_"
-# How carehard binds, and the port each uses unless carehard_directory_port says otherwise.
-AUTH_PORTS = {"ldaps": 636, "starttls": 389, "kerberos": 389}
+# How carehard binds, and the port each uses unless carehard_directory_port says otherwise (kerberos:
+# SASL GSSAPI inside LDAPS, as roles/directory_audit binds).
+AUTH_PORTS = {"ldaps": 636, "starttls": 389, "kerberos": 636}
 DEFAULT_AUTH = "ldaps"
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 30
 # The ports that speak TLS from the first byte (LDAPS, and the global catalog's), and those that do not.
 TLS_PORTS = (636, 3269)
 PLAIN_PORTS = (389, 3268)
@@ -57,7 +58,7 @@ class Directory:
     password_file: str | None  # a path on this machine (or a template only Ansible evaluates)
     ca_file: str | None
     validate_certs: bool
-    timeout: float
+    timeout: int
 
     @property
     def base_dn(self) -> str:
@@ -131,7 +132,7 @@ def parse_directory(host: InventoryHost, where: str) -> Directory:
         password_file=_checked_password_file(where, password_file),
         ca_file=_checked_ca_file(where, ca_file),
         validate_certs=validate_certs,
-        timeout=float(document.get(f"{PREFIX}timeout", DEFAULT_TIMEOUT)),
+        timeout=int(document.get(f"{PREFIX}timeout", DEFAULT_TIMEOUT)),
     )
 
 
@@ -167,15 +168,22 @@ def _check_server(where: str, server: str, variable: str, auth: str) -> None:
 
 
 def _check_port(where: str, auth: str, port: int) -> None:
+    """A port that cannot work with the auth: TLS on a plain port, StartTLS on a TLS one. Kerberos binds
+    inside TLS: from the first byte, or after StartTLS on 389 (roles/directory_audit)."""
     if auth == "ldaps" and port in PLAIN_PORTS:
         raise UsageError(
             f"{where}: {PREFIX}port: {port} is plain LDAP's port and auth ldaps speaks TLS from the first"
             " byte: give 636 (LDAPS), or auth starttls"
         )
-    if auth != "ldaps" and port in TLS_PORTS:
+    if auth == "starttls" and port in TLS_PORTS:
         raise UsageError(
-            f"{where}: {PREFIX}port: {port} speaks TLS from the first byte and auth {auth} does not:"
+            f"{where}: {PREFIX}port: {port} speaks TLS from the first byte and auth starttls does not:"
             " give auth ldaps, or port 389"
+        )
+    if auth == "kerberos" and port in PLAIN_PORTS and port != AUTH_PORTS["starttls"]:
+        raise UsageError(
+            f"{where}: {PREFIX}port: {port} is a plain LDAP port and auth kerberos speaks TLS from the first"
+            " byte there (StartTLS only on 389): give 636, or 389"
         )
 
 

@@ -94,7 +94,7 @@ def test_a_minimal_declaration_gets_the_contracts_defaults() -> None:
         password_file=None,
         ca_file=None,
         validate_certs=True,
-        timeout=30.0,
+        timeout=30,
     )
 
 
@@ -112,10 +112,10 @@ def test_every_variable_of_the_contract(password_file: Path, ca_file: Path) -> N
         "password_file": str(password_file),
         "ca_file": str(ca_file),
         "validate_certs": True,
-        "timeout": 12.5,
+        "timeout": 12,
     }
     directory = parse_directory(host(changes), WHERE)
-    assert (directory.auth, directory.port, directory.timeout) == ("starttls", 389, 12.5)
+    assert (directory.auth, directory.port, directory.timeout) == ("starttls", 389, 12)
     assert (directory.password_file, directory.ca_file) == (str(password_file), str(ca_file))
 
 
@@ -131,7 +131,8 @@ def test_a_template_naming_a_variable_of_the_host_passes() -> None:
 def test_kerberos_needs_neither_user_nor_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(directories, "_installed", lambda module: True)
     directory = parse_directory(host({"auth": "kerberos", "user": None, "password": None}), WHERE)
-    assert (directory.port, directory.user, directory.password) == (389, None, None)
+    assert (directory.port, directory.user, directory.password) == (636, None, None)
+    assert parse_directory(host({"auth": "kerberos", "port": 389}), WHERE).port == 389
 
 
 def test_hosts_outside_the_group_are_not_read() -> None:
@@ -236,11 +237,13 @@ REFUSALS = [
     ),
     (
         {"timeout": 0},
-        "carehard_directory_timeout: expected seconds per LDAP operation, a number above 0, got 0",
+        "carehard_directory_timeout: expected seconds per LDAP operation, a whole number of at least 1,"
+        " got 0",
     ),
     (
-        {"timeout": -5},
-        "carehard_directory_timeout: expected seconds per LDAP operation, a number above 0, got -5",
+        {"timeout": 2.5},
+        "carehard_directory_timeout: expected seconds per LDAP operation, a whole number of at least 1,"
+        " got 2.5",
     ),
     (
         {"passwd": VAULTED},
@@ -268,6 +271,14 @@ def test_kerberos_needs_the_dcs_dns_name(monkeypatch: pytest.MonkeyPatch) -> Non
     assert refused(host({"auth": "kerberos", "server": "192.0.2.10"})) == (
         "carehard_directory_server: auth kerberos needs the domain controller's DNS name (its ticket is for"
         " ldap/<name>), got the address 192.0.2.10"
+    )
+
+
+def test_kerberos_on_the_global_catalogs_plain_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(directories, "_installed", lambda module: True)
+    assert refused(host({"auth": "kerberos", "port": 3268})) == (
+        "carehard_directory_port: 3268 is a plain LDAP port and auth kerberos speaks TLS from the first byte"
+        " there (StartTLS only on 389): give 636, or 389"
     )
 
 
