@@ -155,8 +155,8 @@ def test_a_certificate_of_another_ca_is_refused(pki: Pki, ldaps: TlsServer, vaul
     assert p.check == "directory-tls"
     assert p.message == (
         f"{NAME} (directory, 127.0.0.1:{ldaps.port}): the certificate of 127.0.0.1:{ldaps.port} does not"
-        f" verify against {PREFIX}ca_file {pki.other_ca} (unable to get local issuer certificate): give the CA that"
-        f" signed the domain controllers' certificates in {PREFIX}ca_file"
+        f" verify against {PREFIX}ca_file {pki.other_ca} (unable to get local issuer certificate): give the"
+        f" CA that signed the domain controllers' certificates in {PREFIX}ca_file"
     )
 
 
