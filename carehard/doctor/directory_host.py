@@ -7,6 +7,7 @@ written to the directory."""
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import socket
@@ -227,7 +228,9 @@ def _check_bind(directory: Directory, password: str | None, timeout: float) -> N
         get_info=ldap3.NONE,
         connect_timeout=timeout,
     )
-    options: dict[str, Any] = {"read_only": True, "auto_referrals": False, "receive_timeout": timeout}
+    # Whole seconds: ldap3 packs receive_timeout into SO_RCVTIMEO as an integer.
+    seconds = max(1, math.ceil(timeout))
+    options: dict[str, Any] = {"read_only": True, "auto_referrals": False, "receive_timeout": seconds}
     if directory.auth == "kerberos":
         conn = ldap3.Connection(server, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS, **options)
         who = "the Kerberos ticket of this machine's account (klist)"
@@ -258,7 +261,11 @@ def _check_bind(directory: Directory, password: str | None, timeout: float) -> N
     except StepFailed:
         raise
     except ldap_errors.LDAPException as exc:
-        raise StepFailed("directory-bind", f"{where}: {one_line(str(exc)) or type(exc).__name__}") from None
+        raise StepFailed(
+            "directory-bind",
+            f"the LDAP session with {where} failed ({one_line(str(exc)) or type(exc).__name__}): is a domain"
+            " controller answering LDAP there?",
+        ) from None
     finally:
         with contextlib.suppress(Exception):
             conn.unbind()

@@ -115,7 +115,7 @@ def directory(**changes: Any) -> InventoryHost:
 
 
 def problem(host: InventoryHost) -> Problem:
-    problems = check_hosts([host], timeout=5)
+    problems = check_hosts([host], timeout=5.0)  # a float, as `carehard doctor` gives it
     assert len(problems) == 1, problems
     assert SECRET not in problems[0].message and "\n" not in problems[0].message
     return problems[0]
@@ -175,8 +175,13 @@ def test_a_certificate_for_another_name_is_refused(pki: Pki, ldaps: TlsServer, v
 def test_the_right_ca_passes_tls_and_the_bind_is_next(
     pki: Pki, ldaps: TlsServer, vault_password: None
 ) -> None:
+    """The server is no LDAP server: the bind (over TLS, by ldap3) finds it closes the session."""
     p = problem(directory(port=ldaps.port, ca_file=str(pki.ca)))
-    assert p.check == "directory-bind", p
+    assert (p.check, p.message) == (
+        "directory-bind",
+        f"{NAME} (directory, 127.0.0.1:{ldaps.port}): the LDAP session with 127.0.0.1:{ldaps.port} failed"
+        " (session terminated by server): is a domain controller answering LDAP there?",
+    )
 
 
 def test_validate_certs_false_skips_the_verification(ldaps: TlsServer, vault_password: None) -> None:
