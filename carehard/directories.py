@@ -21,6 +21,8 @@ from carehard.engine.inventory import DIRECTORY_GROUP, WINDOWS_GROUP, InventoryH
 from carehard.errors import UsageError
 
 PREFIX = "carehard_directory_"
+# The controls of the directory_audit role: where they are selected, these variables are read.
+CONTROL_PREFIX = "AD-"
 # How carehard binds, and the port each uses unless carehard_directory_port says otherwise (kerberos:
 # SASL GSSAPI inside LDAPS, as roles/directory_audit binds).
 AUTH_PORTS = {"ldaps": 636, "starttls": 389, "kerberos": 636}

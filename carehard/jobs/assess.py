@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from carehard.catalog import Catalog
+from carehard.directories import CONTROL_PREFIX as DIRECTORY_AUDIT
 from carehard.directories import check_declared as check_declared_directories
 from carehard.engine.inventory import LOCAL, list_hosts, local_host, local_inventory
 from carehard.engine.lock import HOSTS
@@ -28,8 +29,6 @@ CHECK_MODES = ("audit", "facts")
 ON_HOSTS = Policy(lock=HOSTS, warm_up=True)
 # The controls of the remote_access role, which reads carehard_vendors (harden locks what it declares).
 REMOTE_ACCESS = "RA-"
-# The controls of the directory_audit role, which reads the carehard_directory_* variables of its hosts.
-DIRECTORY_AUDIT = "AD-"
 
 
 LOCAL_HARDEN_REFUSED = (

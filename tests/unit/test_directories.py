@@ -4,9 +4,7 @@ the variable and what is expected; the password never shown."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +12,12 @@ import pytest
 import yaml
 
 from carehard import directories
-from carehard.catalog import CATALOG_DIR, Catalog, load_catalog
 from carehard.directories import Directory, check_declared, parse_directory
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.engine.selection import Selection
 from carehard.errors import UsageError
 from carehard.jobs.assess import AssessJob
+from tests.ad_catalog import ad_catalog_dir, catalog_with_ad
 from tests.certificates import make_ca
 from tests.clirun import carehard
 
@@ -37,8 +35,6 @@ $ANSIBLE_VAULT;1.1;AES256
 3331
 """
 VAULTED = {"__ansible_vault": CIPHERTEXT}
-# A control of the directory_audit family for the tests, where the catalog has none yet.
-AD_CONTROL = "AD-KRB-01"
 
 
 @pytest.fixture(scope="module")
@@ -345,15 +341,6 @@ def test_a_directory_in_a_workstation_group_is_refused(group: str) -> None:
 # ---- before audit and harden ------------------------------------------------------------------------
 
 
-def catalog_with_ad() -> Catalog:
-    """The catalog, with one AD- control where it has none yet (the family's own file comes with the role)."""
-    catalog = load_catalog()
-    if any(c.startswith("AD-") for c in catalog.controls):
-        return catalog
-    control = dataclasses.replace(catalog["EX-NET-01"], id=AD_CONTROL, family="directory_audit")
-    return Catalog({**catalog.controls, AD_CONTROL: control}, {**catalog.families, "directory_audit": "AD"})
-
-
 def site(tmp_path: Path, directory: dict[str, Any]) -> Path:
     """A real inventory: one Linux workstation, and the directory as a host of the directories group."""
     inventory = {
@@ -417,13 +404,7 @@ def test_without_a_directory_control_selected_the_directory_is_not_read(
 def test_the_cli_refuses_on_one_line_and_writes_nothing(tmp_path: Path) -> None:
     state = tmp_path / "state"
     inventory = site(tmp_path, {**host({"password": None}).vars, "carehard_directory_password_file": "/nope"})
-    catalog = tmp_path / "catalog"
-    shutil.copytree(CATALOG_DIR, catalog, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    if not any(c.startswith("AD-") for c in load_catalog().controls):
-        entry = yaml.safe_load((CATALOG_DIR / "exposure_scan.yml").read_text(encoding="utf-8"))
-        entry.update(family="directory_audit", title="Active Directory")
-        entry["controls"][0]["id"] = AD_CONTROL
-        (catalog / "directory_audit.yml").write_text(yaml.safe_dump(entry), encoding="utf-8")
+    catalog = ad_catalog_dir(tmp_path / "catalog")
     for command in (["audit"], ["harden", "--yes"], ["harden", "--dry-run"]):
         proc = carehard(
             *command,

@@ -1,6 +1,7 @@
 """A directory (a host of the `directories` group) is read from this machine by the directory play and
 never logged in to: bootstrap skips it, exposure scan neither scans it nor scans from it, a vendor window
-leaves it out, facts does not run on it, and doctor checks it over LDAP (test_doctor_directory.py)."""
+leaves it out, facts does not run on it, schedule install checks it now as the nightly audit would, and
+doctor checks it over LDAP (test_doctor_directory.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from carehard.errors import UsageError
 from carehard.exposure import ScanOptions, plan_scan
 from carehard.jobs.facts import FactsJob
 from carehard.vendors import plan_window
+from tests.ad_catalog import ad_catalog_dir
 from tests.clirun import carehard
 
 DIRECTORY = "chu-example.fr"
@@ -115,3 +117,27 @@ def test_facts_does_not_run_on_a_directory(tmp_path: Path) -> None:
         UsageError, match=r"no host of the inventory is in a group compliance_facts\.yml runs"
     ):
         FactsJob(only_directory, None).prepare(load_catalog())
+
+
+def test_schedule_install_audit_checks_the_directories_now(tmp_path: Path) -> None:
+    """The nightly audit would refuse the directory every night: the install refuses it now."""
+    root = tmp_path / "root"
+    for directory in ("etc/systemd/system", "etc/cron.d", "run/systemd/system"):
+        (root / directory).mkdir(parents=True)
+    inventory = site(tmp_path)
+    env = {
+        "CAREHARD_SCHEDULE_ROOT": str(root),
+        "CAREHARD_CATALOG_DIR": str(ad_catalog_dir(tmp_path / "catalog")),
+    }
+    proc = carehard("schedule", "install", "audit", "-i", inventory, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr == (
+        f"carehard: error: the scheduled command would not run: inventory {inventory}, host {DIRECTORY}:"
+        " carehard_directory_password_file: /nonexistent/ad.pass does not exist on this machine (the"
+        " directory is read from here): give the file holding the account's password\n"
+    )
+    assert not [p for p in root.rglob("*") if p.is_file()]
+    proc = carehard(
+        "schedule", "install", "audit", "-i", inventory, "--dry-run", "--", "--only", "WL-SSH-01", env=env
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
