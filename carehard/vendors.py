@@ -380,12 +380,24 @@ def _targets(
         chosen = [h for h in hosts if h.name == host]
         if not chosen:
             raise UsageError(f"host {host} is not in {inventory}")
+        if chosen[0].is_directory:
+            raise UsageError(
+                f"host {host} is a directory (group directories), which carehard reads and never logs in to:"
+                " a vendor window opens on a host vendors log in to"
+            )
     elif group:
-        chosen = [h for h in hosts if group in h.groups]
-        if not chosen:
+        in_group = [h for h in hosts if group in h.groups]
+        if not in_group:
             raise UsageError(f"group {group} has no host in {inventory}")
+        # A directory is no host to log in to: a window on a group leaves it out.
+        chosen = [h for h in in_group if not h.is_directory]
+        if not chosen:
+            raise UsageError(
+                f"group {group} holds only directories, which carehard reads and never logs in to: a vendor"
+                " window opens on hosts vendors log in to"
+            )
     else:
-        chosen = [h for h in hosts if vendor.covers(h)]
+        chosen = [h for h in hosts if vendor.covers(h) and not h.is_directory]
         if not chosen:
             raise UsageError(
                 f"vendor {vendor.name} maintains no host of {inventory}"

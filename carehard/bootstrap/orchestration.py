@@ -54,10 +54,13 @@ class Tally:
 
 
 def plan_hosts(hosts: Sequence[InventoryHost], say: Say) -> list[HostPlan]:
-    """The Linux hosts to bootstrap (Windows ones skipped with a pointer), each checked: a UsageError
-    names the first host whose admin account or key cannot be used, before anything is sent."""
+    """The Linux hosts to bootstrap (Windows hosts and directories skipped with a pointer), each checked: a
+    UsageError names the first host whose admin account or key cannot be used, before anything is sent."""
     plans: list[HostPlan] = []
     for host in hosts:
+        if host.is_directory:
+            say(f"{host.name}: skipped, a directory: carehard reads it from this machine (docs/directory.md)")
+            continue
         if host.connection in WINDOWS_CONNECTIONS:
             say(f"{host.name}: skipped, a Windows host: prepare its WinRM account as docs/windows.md says")
             continue

@@ -16,7 +16,8 @@ from carehard.cli.base import cli
 @click.option("-i", "--inventory", type=click.Path(path_type=Path), help="Inventory to check the hosts of.")
 @click.option("--limit", metavar="PATTERN", help="Only hosts matching this Ansible pattern.")
 def doctor(inventory: Path | None, limit: str | None) -> None:
-    """Pre-flight: this machine's tools, then each host's reachability, host key, login, python3, sudo.
+    """Pre-flight: this machine's tools, then each host's reachability, host key, login, python3, sudo;
+    a directory's domain controller: TCP, TLS and its certificate, the bind with the account.
 
     Prints one line per problem with the fix; exits 1 when there is any (warnings alone exit 0).
     """

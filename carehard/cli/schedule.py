@@ -13,6 +13,9 @@ from carehard.backups import declared_sets
 from carehard.catalog import load_catalog
 from carehard.cli.base import cli, metrics_option, out, warn
 from carehard.cli.narrow import show
+from carehard.directories import CONTROL_PREFIX as DIRECTORY_AUDIT
+from carehard.directories import check_declared as check_declared_directories
+from carehard.engine.inventory import list_hosts
 from carehard.engine.selection import Selection, parse_ids, select_controls
 from carehard.errors import UsageError
 
@@ -104,11 +107,15 @@ def _check_job_args(argv: list[str]) -> None:
 
 
 def _check_selection(command: str | None, params: dict[str, Any]) -> None:
-    """The controls an audit selects, the backup sets a restore test names, must exist now, not fail
-    every night. Not the environment: the night's may hold a password_env this shell lacks."""
+    """The controls an audit selects, the backup sets a restore test names, the directories an audit
+    reads, must be right now, not fail every night. Not the environment: the night's may hold a
+    password_env this shell lacks."""
     if command == "audit":
         only, skip = parse_ids(params["only"]), parse_ids(params["skip"], "--skip")
-        select_controls(load_catalog(), Selection(level=params["level"], only=only, skip=skip))
+        selected = select_controls(load_catalog(), Selection(level=params["level"], only=only, skip=skip))
+        inventory = params.get("inventory")
+        if inventory is not None and any(c.id.startswith(DIRECTORY_AUDIT) for c in selected):
+            check_declared_directories(list_hosts(inventory, params.get("limit")), f"inventory {inventory}")
     elif command == "verify":
         declared_sets(params["inventory"], params["sets"])
 

@@ -8,6 +8,7 @@ problem.py        the Problem line, its format, and the failing step that become
 control_node.py   this machine: ansible-core, the roles' collections, restic
 hosts.py          the inventory's hosts in parallel, each by its connection, secrets scrubbed
 local_connection.py, winrm_host.py, ssh_host.py   one host by its connection
+directory_host.py a directory (group directories): its variables, TCP, TLS and the CA, the bind
 ssh_settings.py   where and how an SSH host is logged in to (Ansible's variables, ssh options, ssh_config)
 python_sudo.py    python3 and sudo, checked by commands on the host
 inventory_vars.py booleans and secrets of the inventory, read without Ansible

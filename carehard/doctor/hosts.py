@@ -1,11 +1,12 @@
-"""Checks of the inventory's hosts, in parallel: each host by its connection (local, WinRM or SSH), up
-to its first failing step, as at most one Problem line with the host's label and no secret in it."""
+"""Checks of the inventory's hosts, in parallel: each host by its connection (local, WinRM or SSH; a
+directory over LDAP from here), up to its first failing step, as at most one Problem line with the
+host's label and no secret in it."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from carehard.doctor import local_connection, ssh_host, winrm_host
+from carehard.doctor import directory_host, local_connection, ssh_host, winrm_host
 from carehard.doctor.inventory_vars import secret_values
 from carehard.doctor.problem import Problem, StepFailed, describe, one_line, step
 from carehard.engine.inventory import WINDOWS_CONNECTIONS, InventoryHost
@@ -29,7 +30,9 @@ def _check_host(host: InventoryHost, timeout: float) -> list[Problem]:
         with step("reachable"):
             secrets = secret_values(host.vars)
             label = _label(host)
-            if host.connection == "local":
+            if host.is_directory:  # read from this machine over LDAP, never logged in to
+                directory_host.check_directory(host, timeout)
+            elif host.connection == "local":
                 local_connection.check_local_host(host, timeout)
             elif host.connection in WINDOWS_CONNECTIONS:
                 winrm_host.check_winrm(host, timeout)
@@ -43,6 +46,8 @@ def _check_host(host: InventoryHost, timeout: float) -> list[Problem]:
 
 
 def _label(host: InventoryHost) -> str:
+    if host.is_directory:
+        return directory_host.label(host)
     if host.connection == "local":
         return f"{host.name} (local)"
     address = f"[{host.address}]" if ":" in host.address else host.address

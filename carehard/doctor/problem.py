@@ -10,7 +10,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Problem:
     host: str  # inventory host name, or "local" for this machine
-    # reachable, host-key, auth, python3, become, winrm-auth, winrm-port, ansible-core, collection, restic
+    # reachable, host-key, auth, python3, become, winrm-auth, winrm-port, ansible-core, collection, restic,
+    # directory, directory-secret, directory-tls, directory-bind, directory-read
     check: str
     message: str  # one line: what is wrong and the fix, naming the host
     warning: bool = False  # worth knowing, but does not stop a run (e.g. restic missing here)

@@ -19,6 +19,9 @@ LOCAL = "local"
 WINDOWS_GROUP = "windows_workstations"
 DIRECTORY_GROUP = "directories"  # Active Directory domains, audited from the control node
 WINDOWS_CONNECTIONS = ("winrm", "psrp")
+# A directory (Active Directory, docs/directory.md): read from this machine by its play, never logged
+# in to; carehard.directories checks its variables.
+DIRECTORY_GROUP = "directories"
 # Where Ansible's winrm and psrp connection plugins read the port (the last one set wins) and the
 # scheme (http on port 5985, https anywhere else when unset). carehard.winrm builds on these.
 WINDOWS_PORT_VARS = {
@@ -37,6 +40,11 @@ class InventoryHost:
     @property
     def address(self) -> str:
         return str(self.vars.get("ansible_host", self.name))
+
+    @property
+    def is_directory(self) -> bool:
+        """A directory the directory play reads from this machine: no host to log in to."""
+        return DIRECTORY_GROUP in self.groups
 
     @property
     def connection(self) -> str:

@@ -239,6 +239,11 @@ def plan_scan(options: ScanOptions) -> ScanPlan:
             f"vantage host {options.vantage} is not in the inventory {options.inventory}:"
             " --from names one of its hosts"
         )
+    if vantage.is_directory:
+        raise UsageError(
+            f"vantage host {vantage.name} is a directory (group directories), which carehard reads from this"
+            " machine and never logs in to: --from names a Linux host reached over SSH"
+        )
     if vantage.connection not in SSH_CONNECTIONS:
         raise UsageError(
             f"vantage host {vantage.name} connects over {vantage.connection}:"
@@ -248,6 +253,11 @@ def plan_scan(options: ScanOptions) -> ScanPlan:
     skipped: list[tuple[str, str]] = []
     for host in selected:
         if host.name == vantage.name:
+            continue
+        if host.is_directory:
+            skipped.append(
+                (host.name, "a directory (group directories): scan its domain controllers as hosts")
+            )
             continue
         if loopback(host):
             skipped.append((host.name, f"{host.address} is reached by this machine only, not over a network"))

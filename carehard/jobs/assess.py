@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from carehard.catalog import Catalog
+from carehard.directories import CONTROL_PREFIX as DIRECTORY_AUDIT
+from carehard.directories import check_declared as check_declared_directories
 from carehard.engine.inventory import LOCAL, list_hosts, local_host, local_inventory
 from carehard.engine.lock import HOSTS
 from carehard.engine.plays import Batch, batches, plays_of
@@ -113,7 +115,7 @@ class AssessJob(Job):
     def _resolve_inventory(self, catalog: Catalog) -> tuple[Path | dict[str, Any], dict[str, dict[str, Any]]]:
         """The inventory to run on, and the host variables carehard adds to it (the WinRM connection
         of Windows hosts), checked before any run with the waivers and, for remote access, the vendors it
-        declares: what cannot work is a UsageError."""
+        declares, for the directory audit, the directories: what cannot work is a UsageError."""
         hardening = self.mode == "harden" or self.dry_run
         if self.inventory is None:
             if hardening and not self.allow_local:
@@ -124,6 +126,8 @@ class AssessJob(Job):
         check_waivers(hosts, {c.id for c in catalog.all()}, f"inventory {self.inventory}")
         if any(control.startswith(REMOTE_ACCESS) for control in self._controls):
             check_declared_vendors(hosts, f"inventory {self.inventory}")
+        if any(control.startswith(DIRECTORY_AUDIT) for control in self._controls):
+            check_declared_directories(hosts, f"inventory {self.inventory}")
         if hardening and not self.allow_local:
             local = [h.name for h in hosts if h.connection == "local"]
             if local:

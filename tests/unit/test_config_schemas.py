@@ -178,6 +178,35 @@ def writing_controls_entry() -> dict[str, Any]:
     return {"family": "workstation_linux", "title": "Linux workstations", "controls": yaml.safe_load(block)}
 
 
+class _VaultLoader(yaml.SafeLoader):
+    """YAML with `!vault` values as ansible-inventory lists them: {"__ansible_vault": ciphertext}."""
+
+
+_VaultLoader.add_constructor(
+    "!vault",
+    lambda loader, node: {"__ansible_vault": loader.construct_scalar(node)},  # type: ignore[arg-type]
+)
+
+
+def directories(text: str) -> list[dict[str, Any]]:
+    """The carehard_directory_* variables of each host of the `directories` group of a YAML inventory."""
+    document = yaml.load(text, Loader=_VaultLoader) or {}
+    hosts = (document.get("directories") or {}).get("hosts") or {}
+    return [
+        {k: v for k, v in (h or {}).items() if k.startswith("carehard_directory_")} for h in hosts.values()
+    ]
+
+
+def directory_examples() -> list[tuple[str, Any]]:
+    starter = uncommented((EXAMPLE_VARS.parents[1] / "hosts.yml").read_text(encoding="utf-8"))
+    page = (ROOT / "docs" / "directory.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```yaml\n(.*?)^```", page, re.M | re.S)
+    return [
+        *(("inventories/example/hosts.yml", d) for d in directories(starter)),
+        *(("docs/directory.md", d) for block in blocks for d in directories(block)),
+    ]
+
+
 def examples() -> dict[str, list[tuple[str, Any]]]:
     """Per schema, the documented examples: (where it comes from, the document)."""
     inventory = yaml.safe_load(uncommented(EXAMPLE_VARS.read_text(encoding="utf-8")))
@@ -205,6 +234,7 @@ def examples() -> dict[str, list[tuple[str, Any]]]:
             *(("docs/notify.md", d) for d in yaml_blocks(docs / "notify.md", "carehard_notify")),
             *(("docs/runs.md", d) for d in yaml_blocks(docs / "runs.md", "carehard_runs")),
         ],
+        "directories": directory_examples(),
         "exposure": [
             (page, d)
             for page in ("docs/exposure.md", "docs/fleet-facts.md")

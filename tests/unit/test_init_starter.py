@@ -11,6 +11,7 @@ import yaml
 
 from carehard.backups import declared_sets
 from carehard.catalog import load_catalog
+from carehard.directories import check_declared as check_declared_directories
 from carehard.engine.inventory import list_hosts
 from carehard.engine.selection import Selection
 from carehard.jobs.assess import AssessJob
@@ -18,8 +19,9 @@ from carehard.notify import load_settings
 from carehard.paths import STARTER_INVENTORY
 from carehard.vendors import check_declared
 from carehard.waivers import check_waivers
+from tests.certificates import make_ca
 from tests.clirun import carehard
-from tests.starter_examples import example_inventory, uncommented
+from tests.starter_examples import EXAMPLE_VAULT_PASSWORD, example_inventory, uncommented
 
 DOCUMENTATION_NETWORKS = [
     ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
@@ -96,8 +98,12 @@ def test_the_written_starter_passes_audits_checks(tmp_path: Path) -> None:
     assert all("carehard_vendors" not in h.vars for h in job.inventory_hosts)
 
 
-def test_the_starters_examples_are_valid_once_uncommented(tmp_path: Path) -> None:
-    site = example_inventory(tmp_path / "site")
+def test_the_starters_examples_are_valid_once_uncommented(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = example_inventory(tmp_path / "site", ca_file=make_ca(tmp_path / "ca"))
+    (tmp_path / "vault-pass").write_text(EXAMPLE_VAULT_PASSWORD + "\n", encoding="utf-8")
+    monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "vault-pass"))
     declared = yaml.safe_load((site / "group_vars/all.yml").read_text())
     assert set(declared) >= {
         "carehard_admins",
@@ -112,11 +118,15 @@ def test_the_starters_examples_are_valid_once_uncommented(tmp_path: Path) -> Non
     where = f"inventory {site}"
     check_waivers(hosts, {c.id for c in load_catalog().all()}, where)
     check_declared(hosts, where)
+    (directory,) = check_declared_directories(hosts, where)
+    assert (directory.name, directory.auth, directory.port) == ("hopital.example", "ldaps", 636)
+    assert isinstance(directory.password, dict) and "__ansible_vault" in directory.password
     assert [s.name for s in declared_sets(site, hosts=hosts)] == ["PACS", "labo"]
     settings = load_settings(site, hosts)
     assert settings is not None and settings.email is not None and settings.syslog is not None
     job = AssessJob("audit", site, Selection(level=3))
     job.prepare(load_catalog())
+    assert [h.name for h in job.inventory_hosts if h.is_directory] == ["hopital.example"]
 
 
 def test_uncommenting_keeps_prose_comments() -> None:
