@@ -17,7 +17,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,9 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.seed_directory import BENCH_DOMAIN, BENCH_NETBIOS, arguments, bench_host, seed_directory  # noqa: E402
+from bench.seed_directory import arguments, provisioned_dc, seed_directory  # noqa: E402
 from tests.integration import samba_dc  # noqa: E402
-from tests.testhosts import harness  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -80,17 +78,7 @@ def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    reason = harness.missing_prerequisites()
-    if reason:
-        raise SystemExit(reason)
-    harness.build_images(["bookworm"])
-    work = Path(tempfile.mkdtemp(prefix="carehard-bench-dir-"))
-    host = bench_host(args.prefix, args.network, args.number, work)
-    harness.boot([host])
-    try:
-        start = time.perf_counter()
-        dc = samba_dc.provision(host, BENCH_DOMAIN, BENCH_NETBIOS, workdir=work)
-        provisioned = time.perf_counter() - start
+    with provisioned_dc(args) as (dc, _, work, provisioned):
         start = time.perf_counter()
         seen = seed_directory(dc, args.users, args.computers)
         print(
@@ -135,13 +123,6 @@ def main() -> None:
             print(
                 f"WARNING: highestCommittedUSN moved during the audits: {usn} -> {dc.highest_committed_usn()}"
             )
-    finally:
-        if args.keep:
-            print(f"kept: {host.name} at {host.address}, key {host.key}, inventory {work / 'hosts.yml'}")
-        else:
-            harness.shutdown([host])
-            if host.lab.bridge != harness.BRIDGE:
-                harness.remove_bridge(host.lab)
 
 
 if __name__ == "__main__":

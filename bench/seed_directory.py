@@ -22,6 +22,8 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -228,8 +230,10 @@ def arguments(description: str | None) -> argparse.ArgumentParser:
     return parser
 
 
-def main() -> None:
-    args = arguments(__doc__).parse_args()
+@contextmanager
+def provisioned_dc(args: argparse.Namespace) -> Iterator[tuple[SambaDC, harness.TestHost, Path, float]]:
+    """A bench DC host booted and provisioned: the DC, its host, a work directory and the seconds the
+    provisioning took; shut down at the end unless --keep."""
     reason = harness.missing_prerequisites()
     if reason:
         raise SystemExit(reason)
@@ -240,7 +244,19 @@ def main() -> None:
     try:
         start = time.perf_counter()
         dc = samba_dc.provision(host, BENCH_DOMAIN, BENCH_NETBIOS, workdir=work)
-        provisioned = time.perf_counter() - start
+        yield dc, host, work, time.perf_counter() - start
+    finally:
+        if args.keep:
+            print(f"kept: {host.name} at {host.address}, key {host.key}, work {work}")
+        else:
+            harness.shutdown([host])
+            if host.lab.bridge != harness.BRIDGE:
+                harness.remove_bridge(host.lab)
+
+
+def main() -> None:
+    args = arguments(__doc__).parse_args()
+    with provisioned_dc(args) as (dc, _, _, provisioned):
         start = time.perf_counter()
         ldif, _ = directory_ldif(dc.base_dn, dc.domain, args.users, args.computers, laps=True)
         generated = time.perf_counter() - start
@@ -256,15 +272,7 @@ def main() -> None:
         )
         print(f"seeded: {seen}", flush=True)
         if args.keep:
-            print(
-                f"kept: {host.name} at {host.address}, key {host.key}, "
-                f"reader {dc.reader_user} / {dc.reader_password}"
-            )
-    finally:
-        if not args.keep:
-            harness.shutdown([host])
-            if host.lab.bridge != harness.BRIDGE:
-                harness.remove_bridge(host.lab)
+            print(f"reader {dc.reader_user} / {dc.reader_password}")
 
 
 if __name__ == "__main__":

@@ -26,36 +26,15 @@ from typing import Any
 import pytest
 import yaml
 
+from carehard.catalog import load_catalog
 from tests.clirun import carehard, evidence, load_report, statuses
 from tests.integration.own_hosts import own_hosts
 from tests.integration.samba_dc import SambaDC, provision_pair
 
 pytestmark = pytest.mark.integration
 
-AD_CONTROLS = (
-    "AD-KRB-01",
-    "AD-PRIV-01",
-    "AD-PRIV-02",
-    "AD-PRIV-03",
-    "AD-PRIV-04",
-    "AD-PRIV-05",
-    "AD-PRIV-06",
-    "AD-ACC-01",
-    "AD-ACC-02",
-    "AD-ACC-03",
-    "AD-ACC-04",
-    "AD-ACC-05",
-    "AD-ACC-06",
-    "AD-ACC-07",
-    "AD-DEL-01",
-    "AD-DOM-01",
-    "AD-DOM-02",
-    "AD-DOM-03",
-    "AD-LAPS-01",
-    "AD-LAPS-02",
-    "AD-CMP-01",
-    "AD-CMP-02",
-)
+# Every control of the family (tests/unit/test_directory_catalog.py pins the 22 IDs).
+AD_CONTROLS = tuple(load_catalog().matching("AD-*"))
 EVIDENCE_NAMES = 10  # directory_audit_evidence_names' default
 FAULTY, CLEAN, SILENT = "faulty.carehard.test", "clean.carehard.test", "silent.carehard.test"
 # The clean domain again, over StartTLS on 389; and without its CA (the system's CAs do not know it).
