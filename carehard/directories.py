@@ -61,6 +61,9 @@ class Directory:
     ca_file: str | None
     validate_certs: bool
     timeout: int
+    # Kerberos only: where to connect (ansible_host) when carehard_directory_server, the DC's DNS name the
+    # ticket is for (ldap/<name>), is given too; None: connect to the server.
+    address: str | None = None
 
     @property
     def base_dn(self) -> str:
@@ -135,7 +138,17 @@ def parse_directory(host: InventoryHost, where: str) -> Directory:
         ca_file=_checked_ca_file(where, ca_file),
         validate_certs=validate_certs,
         timeout=int(document.get(f"{PREFIX}timeout", DEFAULT_TIMEOUT)),
+        address=_kerberos_address(host, document, auth),
     )
+
+
+def _kerberos_address(host: InventoryHost, document: Mapping[str, Any], auth: str) -> str | None:
+    """With kerberos, ansible_host beside carehard_directory_server: the address to connect to, the
+    server staying the name of the ticket (as roles/directory_audit passes them)."""
+    if auth != "kerberos" or document.get(f"{PREFIX}server") is None:
+        return None
+    address = host.vars.get("ansible_host")
+    return None if address in (None, "") else str(address).strip()
 
 
 def _server(host: InventoryHost, document: Mapping[str, Any]) -> tuple[str, str]:

@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(debootstrap systemd-container zstd iproute2 openssh-client restic sqlite3 chromium nmap poppler-utils)
+# libkrb5-dev and gcc: the gssapi package of the test extra builds from source (no Linux wheel on PyPI).
+APT_PACKAGES=(debootstrap systemd-container zstd iproute2 openssh-client restic sqlite3 chromium nmap poppler-utils
+  libkrb5-dev gcc)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -87,7 +87,8 @@ def _connect(directory: Directory, timeout: float) -> socket.socket:
         " set), the network and the firewalls between this machine and the domain controller"
     )
     try:
-        return socket.create_connection((directory.server.strip("[]"), directory.port), timeout=timeout)
+        target = (directory.address or directory.server).strip("[]")
+        return socket.create_connection((target, directory.port), timeout=timeout)
     except socket.gaierror as exc:
         raise StepFailed(
             "reachable", f"cannot resolve {directory.server} ({exc.strerror}): fix {PREFIX}server or DNS"
@@ -219,9 +220,16 @@ def _check_bind(directory: Directory, password: str | None, timeout: float) -> N
         ) from None
     where = f"{directory.server}:{directory.port}"
     validate = ssl.CERT_REQUIRED if directory.validate_certs else ssl.CERT_NONE
-    tls = ldap3.Tls(validate=validate, ca_certs_file=directory.ca_file if directory.validate_certs else None)
+    # Kerberos to an address given apart: the certificate is still checked for the server's name.
+    named = [directory.server] if directory.address and directory.validate_certs else None
+    tls = ldap3.Tls(
+        validate=validate,
+        ca_certs_file=directory.ca_file if directory.validate_certs else None,
+        valid_names=named,
+        sni=directory.server if named else None,
+    )
     server = ldap3.Server(
-        directory.server,
+        directory.address or directory.server,
         port=directory.port,
         use_ssl=_tls_from_the_start(directory),
         tls=tls,
@@ -232,7 +240,13 @@ def _check_bind(directory: Directory, password: str | None, timeout: float) -> N
     seconds = max(1, math.ceil(timeout))
     options: dict[str, Any] = {"read_only": True, "auto_referrals": False, "receive_timeout": seconds}
     if directory.auth == "kerberos":
-        conn = ldap3.Connection(server, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS, **options)
+        conn = ldap3.Connection(
+            server,
+            authentication=ldap3.SASL,
+            sasl_mechanism=ldap3.KERBEROS,
+            sasl_credentials=(directory.server,),
+            **options,
+        )
         who = "the Kerberos ticket of this machine's account (klist)"
     else:
         user = str(directory.user)

@@ -31,6 +31,10 @@ Everything written to the directory here is written by the domain's administrato
   ms-DS-MachineAccountQuota on the domain object, the schema); ms-Mcs-AdmPwd (confidential) is not.
   ldap3's default Server(get_info=SCHEMA) raises LDAPAttributeError when asked for an attribute the
   schema lacks (the LAPS ones on the faulty domain): ask with get_info=NONE or check_names=False.
+* Kerberos (krb5_conf(), the KDC on the DC): ldap3's SASL GSSAPI has no security layer, which Samba's
+  default "ldap server require strong auth = yes" refuses even inside TLS ("Sign or Seal are
+  required"); Windows accepts it inside TLS. The DC is provisioned with "allow_sasl_over_tls", which
+  still refuses simple binds without TLS.
 """
 
 from __future__ import annotations
@@ -289,7 +293,7 @@ openssl x509 -req -in req.pem -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days
   -out cert.pem 2>/dev/null
 chmod 600 key.pem ca-key.pem
 printf '\\t%s\\n' 'tls enabled = yes' 'tls keyfile = {TLS_DIR}/key.pem' 'tls certfile = {TLS_DIR}/cert.pem' \\
-  'tls cafile = {TLS_DIR}/ca.pem' > /tmp/tls.conf
+  'tls cafile = {TLS_DIR}/ca.pem' 'ldap server require strong auth = allow_sasl_over_tls' > /tmp/tls.conf
 sed -i '/^\\[global\\]/r /tmp/tls.conf' /etc/samba/smb.conf
 samba-tool user create {READER} {shlex.quote(reader_password)} \\
   --description='carehard: reads the directory, nothing else' >/dev/null

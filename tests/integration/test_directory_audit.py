@@ -3,9 +3,10 @@ every AD- control fails on the faulty domain, naming the accounts seeded for it,
 clean one; nothing is written to either (their highest committed USN, read on the DCs themselves, is
 the same after the audit); the reader's password shows nowhere; the JSON report has the directory
 documents; a directory whose DC does not answer, and one whose certificate is not trusted, are an
-error on their controls only, in one line; StartTLS reads the clean domain as LDAPS does.
+error on their controls only, in one line; StartTLS reads the clean domain as LDAPS does, and so does
+Kerberos (SASL GSSAPI inside LDAPS) with a ticket of the reader, without a password in the inventory.
 
-One audit (at level 3: every AD- control) of the five directories, as a site declares them: a
+One audit (at level 3: every AD- control) of the six directories, as a site declares them: a
 `directories` group, one password vaulted (given to carehard through ANSIBLE_VAULT_PASSWORD_FILE,
 docs/passwords.md), one in a password file, and group_vars/all.yml made for the site's workstations
 (become, their Python), which the directory play must not use on the control node.
@@ -39,6 +40,9 @@ EVIDENCE_NAMES = 10  # directory_audit_evidence_names' default
 FAULTY, CLEAN, SILENT = "faulty.carehard.test", "clean.carehard.test", "silent.carehard.test"
 # The clean domain again, over StartTLS on 389; and without its CA (the system's CAs do not know it).
 STARTTLS, UNTRUSTED = "starttls.carehard.test", "untrusted.carehard.test"
+# The clean domain again, with the reader's Kerberos ticket: carehard_directory_server the DC's DNS name
+# (the service ldap/<name>), which this machine does not resolve, and ansible_host its address.
+KERBEROS = "kerberos.carehard.test"
 SILENT_PORT = 1636  # nothing listens there on the clean DC
 VAULT_PASSWORD = "vault-of-the-site-5b1e"
 
@@ -55,6 +59,7 @@ class Audit:
     usn_before: dict[str, int]
     usn_after: dict[str, int]
     timings: dict[str, float]
+    ccache: Path  # the reader's Kerberos credential cache, as the audit left it
 
 
 def vaulted(value: str, vault_file: Path) -> str:
@@ -112,12 +117,42 @@ def write_inventory(work: Path, faulty: SambaDC, clean: SambaDC) -> tuple[Path, 
             clean, carehard_directory_auth="starttls", carehard_directory_password_file=str(password_file)
         ),
         UNTRUSTED: directory(clean, carehard_directory_password_file=str(password_file)),
+        KERBEROS: directory(
+            clean,
+            carehard_directory_server=clean.hostname,
+            ansible_host=clean.address,
+            carehard_directory_auth="kerberos",
+        ),
     }
     del hosts[UNTRUSTED]["carehard_directory_ca_file"]
+    del hosts[KERBEROS]["carehard_directory_user"]
     text = yaml.safe_dump({"directories": {"hosts": hosts}}, sort_keys=False)
     block = vaulted(faulty.reader_password, vault_file).replace("\n", "\n        ")
     (inventory / "hosts.yml").write_text(text.replace("'@@VAULTED@@'", block))
     return inventory / "hosts.yml", vault_file
+
+
+# A ticket for the reader (gssapi's acquire_cred_with_password, as kinit would) into the cache of
+# KRB5CCNAME, with the realm of KRB5_CONFIG: a process of its own, so this one keeps its environment.
+KINIT = """
+import sys, gssapi
+name = gssapi.Name(sys.argv[1], gssapi.NameType.kerberos_principal)
+password = sys.stdin.readline().rstrip("\\n").encode()
+creds = gssapi.raw.acquire_cred_with_password(name, password, usage="initiate").creds
+gssapi.Credentials(creds).store(usage="initiate", set_default=True, overwrite=True)
+"""
+
+
+def kerberos_ticket(work: Path, dc: SambaDC) -> dict[str, str]:
+    """The environment of a Kerberos client of the DC's realm with the reader's ticket: krb5.conf and
+    the credential cache in the test's directory, nothing of this machine's configuration touched."""
+    (work / "krb5.conf").write_text(dc.krb5_conf())
+    env = {"KRB5_CONFIG": str(work / "krb5.conf"), "KRB5CCNAME": f"FILE:{work / 'krb5cc'}"}
+    subprocess.run(
+        [sys.executable, "-c", KINIT, f"{dc.reader_name}@{dc.realm}"],
+        input=dc.reader_password + "\n", env={**os.environ, **env}, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -131,12 +166,13 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audit]:
         faulty, clean, seeded = provision_pair(hosts[0], hosts[1])
         timings["provision_and_seed"] = time.monotonic() - start
         inventory, vault_file = write_inventory(work, faulty, clean)
+        kerberos = kerberos_ticket(work, clean)
         state, out = work / "state", work / "out"
         usn_before = {FAULTY: faulty.highest_committed_usn(), CLEAN: clean.highest_committed_usn()}
         start = time.monotonic()
+        env = {"CAREHARD_STATE_DIR": str(state), "ANSIBLE_VAULT_PASSWORD_FILE": str(vault_file), **kerberos}
         proc = carehard(
-            "audit", "-i", inventory, "--level", "3", "--output", out, "--format", "json,html",
-            env={"CAREHARD_STATE_DIR": str(state), "ANSIBLE_VAULT_PASSWORD_FILE": str(vault_file)},
+            "audit", "-i", inventory, "--level", "3", "--output", out, "--format", "json,html", env=env,
         )  # fmt: skip
         timings["audit"] = time.monotonic() - start
         usn_after = {FAULTY: faulty.highest_committed_usn(), CLEAN: clean.highest_committed_usn()}
@@ -145,7 +181,7 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audit]:
         print(f"\ndirectory audit timings (s): {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
         yield Audit(
             faulty, clean, seeded, proc.returncode, proc.stdout + proc.stderr, report, files,
-            usn_before, usn_after, timings,
+            usn_before, usn_after, timings, work / "krb5cc",
         )  # fmt: skip
 
 
@@ -157,6 +193,9 @@ def test_the_audit_ran_every_directory_and_the_silent_one_is_an_error(audit: Aud
         c: evidence(audit.report, CLEAN, c) for c in AD_CONTROLS if statuses(audit.report, CLEAN)[c] != "pass"
     }
     assert statuses(audit.report, STARTTLS) == dict.fromkeys(AD_CONTROLS, "pass")
+    assert statuses(audit.report, KERBEROS) == dict.fromkeys(AD_CONTROLS, "pass"), {
+        c: evidence(audit.report, KERBEROS, c) for c in AD_CONTROLS
+    }
     causes = {
         SILENT: f"{audit.clean.address}:{SILENT_PORT} refused the connection ([Errno 111]",
         UNTRUSTED: f"the certificate of {audit.clean.address}:636 is not trusted (",
@@ -169,7 +208,7 @@ def test_the_audit_ran_every_directory_and_the_silent_one_is_an_error(audit: Aud
             assert len(said.splitlines()) == 1, said
     # Directories are read on the control node: no other play, no host of the site's workstations.
     assert sorted(h["name"] for h in audit.report["hosts"]) == sorted(
-        [CLEAN, FAULTY, SILENT, STARTTLS, UNTRUSTED]
+        [CLEAN, FAULTY, KERBEROS, SILENT, STARTTLS, UNTRUSTED]
     )
 
 
@@ -210,8 +249,10 @@ def test_the_password_shows_nowhere(audit: Audit) -> None:
 
 def test_the_json_report_has_the_directory_documents(audit: Audit) -> None:
     documents = {d["host"]: d for d in audit.report.get("directories") or []}
-    assert sorted(documents) == [CLEAN, FAULTY, STARTTLS]
+    assert sorted(documents) == [CLEAN, FAULTY, KERBEROS, STARTTLS]
     assert documents[STARTTLS]["auth"] == "starttls" and documents[STARTTLS]["domain"] == CLEAN
+    assert documents[KERBEROS]["auth"] == "kerberos" and documents[KERBEROS]["server"] == audit.clean.hostname
+    assert documents[KERBEROS]["counts"] == documents[CLEAN]["counts"]
     faulty, clean = documents[FAULTY], documents[CLEAN]
     assert faulty["domain"] == FAULTY and faulty["netbios"] == "FAULTY" and faulty["auth"] == "ldaps"
     assert faulty["base_dn"] == audit.faulty.base_dn and faulty["server"] == audit.faulty.address
@@ -225,3 +266,11 @@ def test_the_json_report_has_the_directory_documents(audit: Audit) -> None:
     assert clean["counts"]["domain_controllers"] == 1
     assert [a["name"] for a in clean["privileged_accounts"]] == ["Administrator"]
     assert os.path.exists(audit.files[0])
+
+
+def test_the_kerberos_bind_used_the_readers_ticket(audit: Audit) -> None:
+    """The bind was SASL GSSAPI: the reader's cache now holds a service ticket for ldap/<the DC's name>
+    (the GSSAPI exchange asked the KDC for it), beside the ticket-granting ticket the test put there."""
+    cache = audit.ccache.read_bytes()
+    assert b"krbtgt" in cache and audit.clean.realm.encode() in cache
+    assert b"ldap" in cache and audit.clean.hostname.encode() in cache, cache

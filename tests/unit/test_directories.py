@@ -131,6 +131,17 @@ def test_kerberos_needs_neither_user_nor_password(monkeypatch: pytest.MonkeyPatc
     assert parse_directory(host({"auth": "kerberos", "port": 389}), WHERE).port == 389
 
 
+def test_kerberos_connects_to_ansible_host_beside_the_dcs_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ticket is for ldap/<carehard_directory_server>; ansible_host, when given too, is where to
+    connect (the play and doctor do so). Only with kerberos, and only when the server is given."""
+    monkeypatch.setattr(directories, "_installed", lambda module: True)
+    kerberos = {"auth": "kerberos", "user": None, "password": None}
+    directory = parse_directory(host(kerberos, ansible_host="192.0.2.10"), WHERE)
+    assert (directory.server, directory.address) == ("dc1.chu-example.fr", "192.0.2.10")
+    assert parse_directory(host(kerberos), WHERE).address is None
+    assert parse_directory(host(ansible_host="192.0.2.10"), WHERE).address is None  # ldaps: the server
+
+
 def test_hosts_outside_the_group_are_not_read() -> None:
     workstation = InventoryHost("ws-01", {"carehard_directory_port": "nonsense"}, ("linux_workstations",))
     assert check_declared([workstation, host()], "inventory site") == [parse_directory(host(), WHERE)]

@@ -32,7 +32,10 @@ description:
     line naming the cause.
 options:
   domain: {description: The DNS name of the domain., type: str, required: true}
-  server: {description: The address of a domain controller., type: str, required: true}
+  server: {description: "The address of a domain controller (with kerberos: its DNS name).", type: str,
+    required: true}
+  address: {description: "With kerberos: where to connect when the name is not resolvable here (the DC's IP);
+    the ticket is still for ldap/<server>, and the certificate must carry that name.", type: str}
   auth: {description: How to bind., type: str, choices: [ldaps, starttls, kerberos], default: ldaps}
   port: {description: The LDAP port (ldaps and kerberos 636, starttls 389)., type: int}
   user: {description: The account (user@domain or DOMAIN\\user); not with kerberos., type: str}
@@ -998,15 +1001,28 @@ def connect(params: Mapping[str, Any], password: str | None) -> Any:
     auth = params["auth"]
     port = int(params.get("port") or (389 if auth == "starttls" else 636))
     server_name = params["server"]
+    # Kerberos: the ticket is for ldap/<server>, its DNS name; the connection may go to an address given
+    # apart (when this machine does not resolve the name), the certificate still checked for the name.
+    address = (params.get("address") or "").strip() if auth == "kerberos" else ""
     timeout = max(1, int(params.get("timeout") or 30))
-    where = f"{server_name}:{port}"
+    where = f"{server_name}:{port}" + (f" (at {address})" if address else "")
     use_ssl = auth in ("ldaps", "kerberos") and port != 389
     if params.get("validate_certs", True):
-        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=params.get("ca_file") or None)
+        tls = ldap3.Tls(
+            validate=ssl.CERT_REQUIRED,
+            ca_certs_file=params.get("ca_file") or None,
+            valid_names=[server_name] if address else None,
+            sni=server_name if address else None,
+        )
     else:
         tls = ldap3.Tls(validate=ssl.CERT_NONE)
     server = ldap3.Server(
-        server_name, port=port, use_ssl=use_ssl, tls=tls, get_info=ldap3.NONE, connect_timeout=timeout
+        address or server_name,
+        port=port,
+        use_ssl=use_ssl,
+        tls=tls,
+        get_info=ldap3.NONE,
+        connect_timeout=timeout,
     )
     options: dict[str, Any] = {
         "read_only": True,
@@ -1022,7 +1038,13 @@ def connect(params: Mapping[str, Any], password: str | None) -> Any:
                 "carehard_directory_auth kerberos needs the Python package gssapi on the control node "
                 f"({sys.executable}): pip install gssapi, or use ldaps"
             ) from None
-        conn = ldap3.Connection(server, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS, **options)
+        conn = ldap3.Connection(
+            server,
+            authentication=ldap3.SASL,
+            sasl_mechanism=ldap3.KERBEROS,
+            sasl_credentials=(server_name,),
+            **options,
+        )
     else:
         conn = ldap3.Connection(
             server, user=params.get("user"), password=password, authentication=ldap3.SIMPLE, **options
@@ -1200,6 +1222,7 @@ def main() -> None:
         argument_spec={
             "domain": {"type": "str", "required": True},
             "server": {"type": "str", "required": True},
+            "address": {"type": "str"},
             "auth": {"type": "str", "default": "ldaps", "choices": ["ldaps", "starttls", "kerberos"]},
             "port": {"type": "int"},
             "user": {"type": "str"},
