@@ -274,15 +274,28 @@ def _check_bind(directory: Directory, password: str | None, timeout: float) -> N
             )
     except StepFailed:
         raise
-    except ldap_errors.LDAPException as exc:
+    except Exception as exc:
+        if directory.auth != "kerberos" or not type(exc).__module__.startswith("gssapi"):
+            if isinstance(exc, ldap_errors.LDAPException):
+                raise _session_failed(exc, where) from None
+            raise
+        said = " ".join(str(exc).split())[:200]
         raise StepFailed(
             "directory-bind",
-            f"the LDAP session with {where} failed ({one_line(str(exc)) or type(exc).__name__}): is a domain"
-            " controller answering LDAP there?",
+            f"no usable Kerberos ticket for ldap/{directory.server} ({said}): run kinit as the account"
+            " carehard runs as (klist shows its cache; KRB5CCNAME chooses another), or use auth ldaps",
         ) from None
     finally:
         with contextlib.suppress(Exception):
             conn.unbind()
+
+
+def _session_failed(exc: Exception, where: str) -> StepFailed:
+    return StepFailed(
+        "directory-bind",
+        f"the LDAP session with {where} failed ({one_line(str(exc)) or type(exc).__name__}): is a domain"
+        " controller answering LDAP there?",
+    )
 
 
 def _refused(result: Mapping[str, Any], where: str, who: str) -> str:

@@ -60,6 +60,8 @@ class Audit:
     usn_after: dict[str, int]
     timings: dict[str, float]
     ccache: Path  # the reader's Kerberos credential cache, as the audit left it
+    # `doctor` and `audit` of the Kerberos directory with an empty credential cache (no kinit done).
+    without_ticket: dict[str, subprocess.CompletedProcess[str]]
 
 
 def vaulted(value: str, vault_file: Path) -> str:
@@ -176,12 +178,21 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Audit]:
         )  # fmt: skip
         timings["audit"] = time.monotonic() - start
         usn_after = {FAULTY: faulty.highest_committed_usn(), CLEAN: clean.highest_committed_usn()}
+        no_ticket = {**env, "KRB5CCNAME": f"FILE:{work / 'empty-krb5cc'}"}
+        without_ticket = {
+            "doctor": carehard("doctor", "-i", inventory, "--limit", KERBEROS, env=no_ticket),
+            "audit": carehard(
+                "audit", "-i", inventory, "--limit", KERBEROS, "--only", "AD-KRB-01",
+                "--output", work / "out-no-ticket", "--format", "json", env={
+                    **no_ticket, "CAREHARD_STATE_DIR": str(work / "state-no-ticket")},
+            ),
+        }  # fmt: skip
         files = [p for root in (state, out) for p in root.rglob("*") if p.is_file()]
         report = load_report(out) if (out / "report.json").exists() else {}
         print(f"\ndirectory audit timings (s): {json.dumps({k: round(v, 1) for k, v in timings.items()})}")
         yield Audit(
             faulty, clean, seeded, proc.returncode, proc.stdout + proc.stderr, report, files,
-            usn_before, usn_after, timings, work / "krb5cc",
+            usn_before, usn_after, timings, work / "krb5cc", without_ticket,
         )  # fmt: skip
 
 
@@ -274,3 +285,16 @@ def test_the_kerberos_bind_used_the_readers_ticket(audit: Audit) -> None:
     cache = audit.ccache.read_bytes()
     assert b"krbtgt" in cache and audit.clean.realm.encode() in cache
     assert b"ldap" in cache and audit.clean.hostname.encode() in cache, cache
+
+
+def test_without_a_ticket_doctor_and_audit_say_to_run_kinit(audit: Audit) -> None:
+    """No kinit done: doctor names the step on one line; the audit's control is an error saying the same."""
+    doctor, run = audit.without_ticket["doctor"], audit.without_ticket["audit"]
+    said = doctor.stdout + doctor.stderr
+    assert doctor.returncode != 0 and "Traceback" not in said
+    lines = [line for line in said.splitlines() if "no usable Kerberos ticket" in line]
+    assert len(lines) == 1 and "run kinit" in lines[0], said
+    assert run.returncode == 3 and "Traceback" not in run.stdout + run.stderr, run.stdout[-3000:]
+    report = load_report(audit.ccache.parent / "out-no-ticket")
+    assert statuses(report, KERBEROS) == {"AD-KRB-01": "error"}
+    assert "no usable Kerberos ticket for ldap/" in evidence(report, KERBEROS, "AD-KRB-01")

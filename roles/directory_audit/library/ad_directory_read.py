@@ -1071,7 +1071,20 @@ def connect(params: Mapping[str, Any], password: str | None) -> Any:
         raise
     except (ldap_errors.LDAPException, OSError) as exc:
         raise _connection_error(exc, where, auth) from None
+    except Exception as exc:
+        if auth != "kerberos" or not type(exc).__module__.startswith("gssapi"):
+            raise
+        raise DirectoryError(_no_ticket(exc, server_name)) from None
     return conn
+
+
+def _no_ticket(exc: Exception, server_name: str) -> str:
+    """A GSSAPI failure of the Kerberos bind, as the step to take (the usual cause: no ticket)."""
+    said = " ".join(str(exc).split())[:200]
+    return (
+        f"no usable Kerberos ticket for ldap/{server_name} ({said}): run kinit as the account carehard "
+        "runs as (klist shows its cache; KRB5CCNAME chooses another), or use carehard_directory_auth ldaps"
+    )
 
 
 def _search(
