@@ -7,7 +7,7 @@ and pass on another.
         seeded = seed_faults(faulty)                           # {"AD-PRIV-02": ["fault-da-noexpire"], ...}
         seed_clean(clean)
 
-The packages come from the image's apt cache (testhost.sh EXTRA_DEBS), so the install works offline
+The packages come from the image's apt cache (testhost.sh DC_DEBS), so the install works offline
 and no other host has them. The DC answers LDAPS on 636 (and StartTLS on 389) with a certificate of a
 CA made for it, naming its FQDN and its bridge address; `SambaDC.ca_file` is a local copy of that CA.
 
