@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from carehard.backups import BackupSet, load_sets, parse_sets
 from carehard.errors import UsageError
+from tests.vault_sample import CIPHERTEXT
 
 HOSTS = {"r1", "pacs-01"}
 SET = "inventory site: carehard_backup_sets[0]"  # where a schema error names the first set
@@ -21,13 +23,7 @@ VAULTED_SET = """\
         repository: /srv/restic/dpi
         restore_host: r1
         password: !vault |
-          $ANSIBLE_VAULT;1.1;AES256
-          66393262653865626265306163303766313631653166633038623030333437333738383663393738
-          6136623563383130643163386466393366656437303639300a636536326132633638353665313538
-          65333365303763613361653431383139313766386666323734343233383331653136616564656261
-          3637393861636433320a323863326136626263333966346430373064373932323233323731396163
-          3331
-"""
+""" + textwrap.indent(CIPHERTEXT, " " * 10)
 
 
 def a_set(**changes: Any) -> dict[str, Any]:

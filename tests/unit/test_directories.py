@@ -12,28 +12,19 @@ import pytest
 import yaml
 
 from carehard import directories
+from carehard.catalog import load_catalog
 from carehard.directories import Directory, check_declared, parse_directory
 from carehard.engine.inventory import InventoryHost, list_hosts
 from carehard.engine.selection import Selection
 from carehard.errors import UsageError
 from carehard.jobs.assess import AssessJob
-from tests.ad_catalog import ad_catalog_dir, catalog_with_ad
 from tests.certificates import make_ca
 from tests.clirun import carehard
+from tests.vault_sample import CIPHERTEXT, VAULT_PASSWORD
 
 NAME = "chu-example.fr"
 WHERE = f"inventory site, host {NAME}"
 PLAIN = "S3cret-Never-Shown"
-# `ansible-vault encrypt_string secret` with the vault password "vpw" (as tests/unit/test_backup_sets.py).
-VAULT_PASSWORD = "vpw"
-CIPHERTEXT = """\
-$ANSIBLE_VAULT;1.1;AES256
-66393262653865626265306163303766313631653166633038623030333437333738383663393738
-6136623563383130643163386466393366656437303639300a636536326132633638353665313538
-65333365303763613361653431383139313766386666323734343233383331653136616564656261
-3637393861636433320a323863326136626263333966346430373064373932323233323731396163
-3331
-"""
 VAULTED = {"__ansible_vault": CIPHERTEXT}
 
 
@@ -390,7 +381,7 @@ def test_audit_passes_a_vaulted_password_without_decrypting_it_for_itself(
     (listed,) = [h for h in list_hosts(inventory) if h.is_directory]
     assert listed.vars["carehard_directory_password"] == VAULTED
     job = AssessJob("audit", inventory, Selection(level=3))
-    job.prepare(catalog_with_ad())
+    job.prepare(load_catalog())
 
 
 def test_audit_refuses_a_bad_directory_before_anything_runs(
@@ -399,7 +390,7 @@ def test_audit_refuses_a_bad_directory_before_anything_runs(
     inventory = vaulted_site(tmp_path, monkeypatch, carehard_directory_port=389)
     for mode in ("audit", "harden"):
         with pytest.raises(UsageError) as info:
-            AssessJob(mode, inventory, Selection(level=3)).prepare(catalog_with_ad())
+            AssessJob(mode, inventory, Selection(level=3)).prepare(load_catalog())
         assert str(info.value).startswith(
             f"inventory {inventory}, host {NAME}: carehard_directory_port: 389 is"
         )
@@ -409,13 +400,12 @@ def test_without_a_directory_control_selected_the_directory_is_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inventory = vaulted_site(tmp_path, monkeypatch, carehard_directory_port=389)
-    AssessJob("audit", inventory, Selection(level=3, only=("WL-SSH-01",))).prepare(catalog_with_ad())
+    AssessJob("audit", inventory, Selection(level=3, only=("WL-SSH-01",))).prepare(load_catalog())
 
 
 def test_the_cli_refuses_on_one_line_and_writes_nothing(tmp_path: Path) -> None:
     state = tmp_path / "state"
     inventory = site(tmp_path, {**host({"password": None}).vars, "carehard_directory_password_file": "/nope"})
-    catalog = ad_catalog_dir(tmp_path / "catalog")
     for command in (["audit"], ["harden", "--yes"], ["harden", "--dry-run"]):
         proc = carehard(
             *command,
@@ -423,7 +413,7 @@ def test_the_cli_refuses_on_one_line_and_writes_nothing(tmp_path: Path) -> None:
             inventory,
             "--output",
             tmp_path / "out",
-            env={"CAREHARD_STATE_DIR": str(state), "CAREHARD_CATALOG_DIR": str(catalog)},
+            env={"CAREHARD_STATE_DIR": str(state)},
         )
         assert proc.returncode == 2, proc.stdout + proc.stderr
         assert proc.stderr == (

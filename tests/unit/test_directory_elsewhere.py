@@ -17,7 +17,6 @@ from carehard.errors import UsageError
 from carehard.exposure import ScanOptions, plan_scan
 from carehard.jobs.facts import FactsJob
 from carehard.vendors import plan_window
-from tests.ad_catalog import ad_catalog_dir
 from tests.clirun import carehard
 
 DIRECTORY = "chu-example.fr"
@@ -125,10 +124,7 @@ def test_schedule_install_audit_checks_the_directories_now(tmp_path: Path) -> No
     for directory in ("etc/systemd/system", "etc/cron.d", "run/systemd/system"):
         (root / directory).mkdir(parents=True)
     inventory = site(tmp_path)
-    env = {
-        "CAREHARD_SCHEDULE_ROOT": str(root),
-        "CAREHARD_CATALOG_DIR": str(ad_catalog_dir(tmp_path / "catalog")),
-    }
+    env = {"CAREHARD_SCHEDULE_ROOT": str(root)}
     proc = carehard("schedule", "install", "audit", "-i", inventory, env=env)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr == (

@@ -23,19 +23,11 @@ from carehard.doctor import directory_host as doctor_directory
 from carehard.doctor.problem import StepFailed
 from carehard.engine.inventory import InventoryHost
 from tests.certificates import make_ca, make_server_certificate
+from tests.vault_sample import CIPHERTEXT, VAULT_PASSWORD
 
 NAME = "chu-example.test"
 SERVER_NAME = "dc1.chu-example.test"
 SECRET = "Reader-Pa55-never-shown"
-# `ansible-vault encrypt_string secret` with the vault password "vpw" (as tests/unit/test_backup_sets.py).
-CIPHERTEXT = """\
-$ANSIBLE_VAULT;1.1;AES256
-66393262653865626265306163303766313631653166633038623030333437333738383663393738
-6136623563383130643163386466393366656437303639300a636536326132633638353665313538
-65333365303763613361653431383139313766386666323734343233383331653136616564656261
-3637393861636433320a323863326136626263333966346430373064373932323233323731396163
-3331
-"""
 STARTTLS_SUCCESS = bytes([0x30, 0x0C, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0A, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00])
 STARTTLS_UNAVAILABLE = bytes(
     [0x30, 0x0C, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0A, 0x01, 0x34, 0x04, 0x00, 0x04, 0x00]
@@ -123,7 +115,7 @@ def problem(host: InventoryHost) -> Problem:
 
 @pytest.fixture
 def vault_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "vault-pass").write_text("vpw\n", encoding="utf-8")
+    (tmp_path / "vault-pass").write_text(VAULT_PASSWORD + "\n", encoding="utf-8")
     monkeypatch.setenv("ANSIBLE_VAULT_PASSWORD_FILE", str(tmp_path / "vault-pass"))
 
 
