@@ -17,7 +17,6 @@ from carehard.errors import UsageError
 LOCAL = "local"
 # Windows hosts: this group is reached over WinRM unless a host names its own ansible_connection.
 WINDOWS_GROUP = "windows_workstations"
-DIRECTORY_GROUP = "directories"  # Active Directory domains, audited from the control node
 WINDOWS_CONNECTIONS = ("winrm", "psrp")
 # A directory (Active Directory, docs/directory.md): read from this machine by its play, never logged
 # in to; carehard.directories checks its variables.

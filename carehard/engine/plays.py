@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from carehard.catalog import Catalog
-from carehard.engine.inventory import DIRECTORY_GROUP, WINDOWS_CONNECTIONS, WINDOWS_GROUP, InventoryHost
+from carehard.engine.inventory import WINDOWS_CONNECTIONS, WINDOWS_GROUP, InventoryHost
 from carehard.paths import ANSIBLE_ROOT
 
 IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook")
@@ -102,17 +102,11 @@ def is_windows_host(host: InventoryHost) -> bool:
     return WINDOWS_GROUP in host.groups or host.connection in WINDOWS_CONNECTIONS
 
 
-def is_directory_host(host: InventoryHost) -> bool:
-    """A directory the inventory declares (a host of the `directories` group): read from the control
-    node, never logged on to."""
-    return DIRECTORY_GROUP in host.groups
-
-
 def host_platform(host: InventoryHost) -> str:
     """directory, windows or linux: which of a control's platforms the host is. A directory comes
     first (the group says what it is; its connection is local); the Linux platforms (debian, rhel) are
     one, as the facts tell them apart only once the host is reached."""
-    if is_directory_host(host):
+    if host.is_directory:
         return DIRECTORY_PLATFORM
     return WINDOWS_PLATFORM if is_windows_host(host) else "linux"
 
