@@ -18,7 +18,7 @@ from carehard.model import HostOutcome
 
 ITEMS = [
     {"id": "WL-XX-01", "what": "Check the first thing", "status": "pass", "evidence": "first = 1 (/etc/x)."},
-    {"id": "WL-XX-02", "what": "Check the second thing", "status": "fail", "evidence": "second is 0, wanted 1."},
+    {"id": "WL-XX-02", "what": "Check the 2nd thing", "status": "fail", "evidence": "second is 0, wanted 1."},
     {"id": "WL-XX-03", "what": "no such service on this host", "status": "na", "evidence": ""},
     {"id": "WL-XX-04", "what": "Read the fourth thing", "status": "error", "evidence": "cannot read /etc/y"},
 ]
