@@ -287,7 +287,11 @@ def _judge_sources(lines: list[str]) -> dict[str, str]:
 
 def _judge_ipv6(lines: list[str]) -> dict[str, str]:
     what = AUDIT_CONTROLS["WL-NET-01"][1]
-    state = dict(m.groups() for m in (re.match(r"^(\w+)=(.*)$", line) for line in lines) if m)
+    state: dict[str, str] = {}
+    for line in lines:
+        match = re.match(r"^(\w+)=(.*)$", line)
+        if match and match.group(1) not in state:
+            state[match.group(1)] = match.group(2)
     if "module" not in state:
         return _item(
             "WL-NET-01",
