@@ -1,6 +1,6 @@
 """The judge of the account checks (WL-ACC-12..36): roles/workstation_linux/filter_plugins/
 account_checks_judge.py on recorded probe output, and the one probe's shell
-(workstation_linux__accounts_probe_cmd) rendered with stand-in checks and run by real bash, so that
+(workstation_linux__acc_checks_probe_cmd) rendered with stand-in checks and run by real bash, so that
 what it prints is the JSON the judge reads. The plugin is loaded by path, as Ansible loads it."""
 
 from __future__ import annotations
@@ -218,9 +218,9 @@ def test_after_a_fix_the_probe_run_again_is_judged() -> None:
 def render_probe(checks: list[dict[str, Any]]) -> str:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     env.filters["quote"] = lambda s: "'" + str(s).replace("'", "'\\''") + "'"
-    template = env.from_string(MAIN["workstation_linux__accounts_probe_cmd"])
+    template = env.from_string(MAIN["workstation_linux__acc_checks_probe_cmd"])
     return template.render(
-        workstation_linux__accounts_sh_lib="set -o pipefail", workstation_linux__accounts_selected=checks
+        workstation_linux__accounts_sh_lib="set -o pipefail", workstation_linux__acc_checks_selected=checks
     )
 
 

@@ -1,6 +1,6 @@
 """Judge the account checks of workstation_linux (WL-ACC-12..36) from their one probe.
 
-The probe (vars/main.yml, workstation_linux__accounts_probe_cmd) runs the `probe` script of each
+The probe (vars/main.yml, workstation_linux__acc_checks_probe_cmd) runs the `probe` script of each
 selected item of workstation_linux__accounts_checks and prints one JSON object:
 {"<ID>": {"rc": exit code, "out": [stdout lines], "err": [stderr lines], "missing": [packages of
 the control not installed]}}. A stdout line starting "ok: " is evidence of a compliant state; any
