@@ -94,6 +94,8 @@ class ResultFolder:
 
     def _fold_event(self, event: Mapping[str, Any]) -> list[tuple[str, str | None]]:
         kind = str(event.get("event", ""))
+        if kind.startswith("runner_item_on_"):
+            return self._fold_item(event)
         if not kind.startswith("runner_on_") or kind == "runner_on_start":
             return []
         data = event.get("event_data") or {}
@@ -124,6 +126,8 @@ class ResultFolder:
         match = TASK_ID.match(task)
         control = match.group(1) if match else None
         what = match.group(2) if match else task
+        # A judging loop's items were each folded from their own event (_fold_item): a loop whose
+        # items were all skipped ends in a task event without them.
         judged = [] if control else _judged_items(res)
         if kind == "runner_on_unreachable":
             host.reachable = False
@@ -138,18 +142,27 @@ class ResultFolder:
             if not control and not judged:
                 host.errors.append(f"task '{task}' failed: {_failure_text(res)}")
         if judged:
-            for item_control, item_what, item in judged:
-                item_kind = (
-                    "runner_on_skipped"
-                    if item.get("skipped")
-                    else "runner_on_failed"
-                    if item.get("failed")
-                    else "runner_on_ok"
-                )
-                self._count(self._tally(host.name, item_control), item_kind, item_what, item, action)
             return [(host.name, c) for c in dict.fromkeys(c for c, _, _ in judged)]
         if control is None:
             return [(host.name, None)]
+        self._count(self._tally(host.name, control), kind, what, res, action)
+        return [(host.name, control)]
+
+    def _fold_item(self, event: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+        """One item of a judging loop (its label "<ID> | <what>", the task's name without an ID):
+        that control's result. Items of other loops are their task's, folded with the task."""
+        data = event.get("event_data") or {}
+        res = data.get("res") or {}
+        host_name = data.get("host")
+        if not host_name or not isinstance(res, dict) or TASK_ID.match(str(data.get("task") or "")):
+            return []
+        match = TASK_ID.match(str(res.get("_ansible_item_label") or ""))
+        if not match:
+            return []
+        host = self._host(str(host_name))
+        control, what = match.group(1), match.group(2) or match.group(1)
+        kind = "runner_on_" + str(event.get("event", "")).removeprefix("runner_item_on_")
+        action = str(data.get("task_action") or data.get("resolved_action") or "")
         self._count(self._tally(host.name, control), kind, what, res, action)
         return [(host.name, control)]
 

@@ -99,6 +99,15 @@ def test_each_labelled_item_is_its_controls_result(tmp_path: Path, check_mode: b
     assert {c for _, c in touched} >= {"WL-XX-01", "WL-XX-02", "WL-XX-03", "WL-XX-04"}
 
 
+def test_a_loop_whose_items_were_all_skipped_still_gives_each_control(tmp_path: Path) -> None:
+    """Ansible ends such a loop with a task event that has no items: each item's own event counts."""
+    absent = [{**i, "status": "na", "what": "no such daemon on this host"} for i in ITEMS]
+    play = [{**PLAY[0], "vars": {"judged": absent}, "tasks": PLAY[0]["tasks"][:2]}]
+    host, _ = run(tmp_path, True, play)
+    assert {cid: r.status for cid, r in host.results.items()} == {i["id"]: "not_applicable" for i in ITEMS}
+    assert host.results["WL-XX-01"].evidence == "premise absent, skipped: no such daemon on this host"
+
+
 def test_an_unlabelled_loop_stays_the_tasks(tmp_path: Path) -> None:
     host, touched = run(tmp_path, True, [{**PLAY[0], "tasks": [PLAY[0]["tasks"][2]]}])
     assert host.results == {} and ("localhost", None) in touched
