@@ -192,7 +192,14 @@ class ResultFolder:
                 self._hosts[name].errors.append(NOT_REACHED)
         for name, host in self._hosts.items():
             tallies = self._tallies.get(name, {})
-            host.results = {cid: _fold(cid, t, self.check_mode) for cid, t in tallies.items()}
+            # A host is reported on the controls it was to run, no others (a skipped task of a
+            # control the run did not select says nothing of it).
+            wanted = set(self.targets[name]) if name in self.targets else None
+            host.results = {
+                cid: _fold(cid, t, self.check_mode)
+                for cid, t in tallies.items()
+                if wanted is None or cid in wanted
+            }
             for cid in self.targets.get(name, self.controls):
                 if cid in host.results:
                     continue
