@@ -1,5 +1,5 @@
 """A vaulted value for tests: `ansible-vault encrypt_string secret` with the vault password "vpw"
-(the same ciphertext tests/unit/test_backup_sets.py pastes into its YAML)."""
+(the directory, doctor and backup-set tests indent it into their YAML)."""
 
 VAULT_PASSWORD = "vpw"
 CIPHERTEXT = """\
