@@ -1,6 +1,8 @@
 """Runner events -> one result per (host, control), folded as DESIGN.md's control contract says.
 
-Tasks belong to a control by their name prefix "<ID> | ". The only module that reads events.
+Tasks belong to a control by their name prefix "<ID> | ". A loop task without one whose items are
+labelled "<ID> | <what>" (a family's judgement of all its controls in one task,
+docs/writing-controls.md) gives each item to its control. The only module that reads events.
 """
 
 from __future__ import annotations
@@ -79,23 +81,27 @@ class ResultFolder:
         self._hosts: dict[str, HostOutcome] = {}
         self._stopped_at: dict[str, str] = {}  # host -> the task that stopped it, and why
 
-    def feed(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
-        """Take one runner event. Returns (host, control or None) when it was a task result."""
+    def feed(self, event: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+        """Take one runner event. Returns the (host, control or None) it was a result of: none for
+        an event that is no task result, one per control for a task judging several."""
         if self.observer is not None and event.get("event") == "playbook_on_task_start":
             self.observer.task_started(str((event.get("event_data") or {}).get("task", "")))
         touched = self._fold_event(event)
-        if touched is not None and self.observer is not None:
-            self.observer.result(*touched)
+        if self.observer is not None:
+            for host, control in touched:
+                self.observer.result(host, control)
         return touched
 
-    def _fold_event(self, event: Mapping[str, Any]) -> tuple[str, str | None] | None:
+    def _fold_event(self, event: Mapping[str, Any]) -> list[tuple[str, str | None]]:
         kind = str(event.get("event", ""))
+        if kind.startswith("runner_item_on_"):
+            return self._fold_item(event)
         if not kind.startswith("runner_on_") or kind == "runner_on_start":
-            return None
+            return []
         data = event.get("event_data") or {}
         host_name = data.get("host")
         if not host_name:
-            return None
+            return []
         host = self._host(str(host_name))
         # A later event shows the host went on (a block's rescue): the failure ended only its control.
         self._stopped_at.pop(host.name, None)
@@ -120,21 +126,48 @@ class ResultFolder:
         match = TASK_ID.match(task)
         control = match.group(1) if match else None
         what = match.group(2) if match else task
+        # A judging loop's items were each folded from their own event (_fold_item): a loop whose
+        # items were all skipped ends in a task event without them.
+        judged = [] if control else _judged_items(res)
         if kind == "runner_on_unreachable":
             host.reachable = False
             host.errors.append(f"unreachable at task '{task}': {_one_line(str(res.get('msg', '')))}")
             if control:
                 self._tally(host.name, control).unreachable.append(what)
-            return host.name, control
+            return [(host.name, control)]
         ignored = bool(data.get("ignore_errors"))
         if kind == "runner_on_failed" and not ignored:
             reason = _failure_text(res).splitlines()[0][:300]
             self._stopped_at.setdefault(host.name, f"task '{task}' ({reason})")
-            if not control:
+            if not control and not judged:
                 host.errors.append(f"task '{task}' failed: {_failure_text(res)}")
+        if judged:
+            return [(host.name, c) for c in dict.fromkeys(c for c, _, _ in judged)]
         if control is None:
-            return host.name, None
-        tally = self._tally(host.name, control)
+            return [(host.name, None)]
+        self._count(self._tally(host.name, control), kind, what, res, action)
+        return [(host.name, control)]
+
+    def _fold_item(self, event: Mapping[str, Any]) -> list[tuple[str, str | None]]:
+        """One item of a judging loop (its label "<ID> | <what>", the task's name without an ID):
+        that control's result. Items of other loops are their task's, folded with the task."""
+        data = event.get("event_data") or {}
+        res = data.get("res") or {}
+        host_name = data.get("host")
+        if not host_name or not isinstance(res, dict) or TASK_ID.match(str(data.get("task") or "")):
+            return []
+        match = TASK_ID.match(str(res.get("_ansible_item_label") or ""))
+        if not match:
+            return []
+        host = self._host(str(host_name))
+        control, what = match.group(1), match.group(2) or match.group(1)
+        kind = "runner_on_" + str(event.get("event", "")).removeprefix("runner_item_on_")
+        action = str(data.get("task_action") or data.get("resolved_action") or "")
+        self._count(self._tally(host.name, control), kind, what, res, action)
+        return [(host.name, control)]
+
+    def _count(self, tally: _Tally, kind: str, what: str, res: Mapping[str, Any], action: str) -> None:
+        """One task result (or one item of a judging task) of a control, in its tally."""
         if kind == "runner_on_ok":
             if res.get("changed"):
                 tally.changed.append(_change_text(what, res, self.check_mode))
@@ -148,7 +181,6 @@ class ResultFolder:
                 tally.failed_checks.append(_failure_text(res))
             else:
                 tally.errors.append(f"{what}: {_failure_text(res)}")
-        return host.name, control
 
     def outcomes(self) -> dict[str, HostOutcome]:
         """One outcome per host seen and per target, each of its controls accounted for on a host
@@ -160,7 +192,14 @@ class ResultFolder:
                 self._hosts[name].errors.append(NOT_REACHED)
         for name, host in self._hosts.items():
             tallies = self._tallies.get(name, {})
-            host.results = {cid: _fold(cid, t, self.check_mode) for cid, t in tallies.items()}
+            # A host is reported on the controls it was to run, no others (a skipped task of a
+            # control the run did not select says nothing of it).
+            wanted = set(self.targets[name]) if name in self.targets else None
+            host.results = {
+                cid: _fold(cid, t, self.check_mode)
+                for cid, t in tallies.items()
+                if wanted is None or cid in wanted
+            }
             for cid in self.targets.get(name, self.controls):
                 if cid in host.results:
                     continue
@@ -382,6 +421,19 @@ def _secret_file(res: Mapping[str, Any]) -> str | None:
                 if SECRET_FILE.search(word):
                     return word
     return None
+
+
+def _judged_items(res: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
+    """(control, what, item result) of each item of a loop labelled "<ID> | <what>"; [] when the
+    task is no such loop (one unlabelled item is enough to leave the task as it is)."""
+    items = [r for r in res.get("results") or [] if isinstance(r, dict)]
+    judged: list[tuple[str, str, Mapping[str, Any]]] = []
+    for item in items:
+        match = TASK_ID.match(str(item.get("_ansible_item_label") or ""))
+        if not match:
+            return []
+        judged.append((match.group(1), match.group(2) or match.group(1), item))
+    return judged
 
 
 def _results_of(res: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -79,7 +79,13 @@ class AssessJob(Job):
             check_mode=check_mode,
             tags=self._controls,
             limit=self.selection.limit,
-            extravars={"carehard_mode": self.mode, "carehard_level": self.selection.level},
+            # carehard_preview: the fixes run in check mode, so their diffs show what harden would
+            # change (an audit judges each family from its probe and leaves the fixes out).
+            extravars={
+                "carehard_mode": self.mode,
+                "carehard_level": self.selection.level,
+                "carehard_preview": self.dry_run,
+            },
             host_vars=self._host_vars,
             playbook=self.playbook,
         )

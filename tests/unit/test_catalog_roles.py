@@ -40,6 +40,12 @@ def role_tasks() -> Iterator[tuple[Path, dict[str, Any], tuple[str, ...]]]:
             yield path, task, tags
 
 
+def judging(task: dict[str, Any]) -> bool:
+    """A loop whose items are labelled "{{ item.id }} | ...": each item is a control's result."""
+    label = str((task.get("loop_control") or {}).get("label", ""))
+    return "loop" in task and re.match(r"^\{\{\s*item\.id\s*\}\}\s*\|", label) is not None
+
+
 def test_every_task_id_is_in_the_catalog_and_tagged_with_it() -> None:
     catalog = load_catalog()
     for path, task, tags in role_tasks():
@@ -62,13 +68,14 @@ def test_every_tag_that_looks_like_an_id_is_in_the_catalog() -> None:
 
 
 def test_every_catalog_id_of_an_implemented_family_has_tasks() -> None:
-    """A control is implemented by tasks named after it, or by a data-driven include tagged with it."""
+    """A control is implemented by tasks named after it, or by a data-driven include or a judging
+    loop (items labelled "<ID> | <what>", docs/writing-controls.md) tagged with it."""
     implemented: set[str] = set()
     for _, task, tags in role_tasks():
         match = TASK_ID.match(str(task.get("name", "")))
         if match:
             implemented.add(match.group(1))
-        if any(key in task for key in ("ansible.builtin.include_tasks", "include_tasks")):
+        if any(key in task for key in ("ansible.builtin.include_tasks", "include_tasks")) or judging(task):
             implemented.update(t for t in tags if ID_PATTERN.match(t))
     # EX-NET-01's result is made by carehard itself (carehard/exposure/) from the probe's measures:
     # a task named after it would report a result for the vantage host, which it is not about.

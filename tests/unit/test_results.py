@@ -246,3 +246,10 @@ def test_a_host_stopped_before_its_controls_says_why_on_one_line() -> None:
             "not evaluated: the run stopped on this host at task 'Gathering Facts'"
             " (Task failed: Incorrect sudo password)"
         )
+
+
+def test_a_host_is_reported_on_the_controls_it_was_to_run_only() -> None:
+    folder = ResultFolder(False, ["WL-ACC-01"], targets={"h": ["WL-ACC-01"]})
+    folder.feed(ok("h", "WL-ACC-01 | Set it", changed=True))
+    folder.feed(event("runner_on_skipped", "h", "WL-ACC-11 | Lock root", res={"skipped": True}))
+    assert list(folder.outcomes()["h"].results) == ["WL-ACC-01"]

@@ -103,21 +103,6 @@ def test_a_site_that_never_stops_is_told_it_leaves_cis(render: Any) -> None:
     assert outside == ["admin_space_left_action = suspend", "disk_full_action = suspend"]
 
 
-@pytest.mark.parametrize(
-    ("effective", "ok"),
-    [("10:30:100", False), ("10:30:60", True), ("5:50:30", True), ("20:30:60", False), ("10:20:60", False)],
-)
-def test_max_startups_at_least_as_strict(render: Any, effective: str, ok: bool) -> None:
-    sshd = {"stdout": f"carehard-daemon-options\nmaxstartups {effective}\nmaxsessions 10\n"}
-    assert render("{{ workstation_linux__ssh19_ok }}", workstation_linux__sshd_before=sshd) is ok
-
-
-@pytest.mark.parametrize(("sessions", "ok"), [("10", True), ("3", True), ("20", False), ("0", False)])
-def test_max_sessions_never_zero(render: Any, sessions: str, ok: bool) -> None:
-    sshd = {"stdout": f"maxsessions {sessions}\n"}
-    assert render("{{ workstation_linux__ssh18_ok }}", workstation_linux__sshd_before=sshd) is ok
-
-
 def test_permission_probe_lines(render: Any) -> None:
     stdout = (
         "loggroup|adm\n"
