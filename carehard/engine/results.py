@@ -248,7 +248,8 @@ def _fold_status(control: str, t: _Tally, check_mode: bool) -> ControlResult:
 def merge_verification(applied: Mapping[str, HostOutcome], verified: Mapping[str, HostOutcome]) -> None:
     """Fold the post-harden audit into the harden outcome, in place.
 
-    A fix that ran but whose check still fails is `fail` ("applied, not effective"), never `fixed`.
+    A fix that ran but whose check still fails is `fail` ("applied, not effective"), never `fixed`;
+    a control harden left failing without a change keeps harden's evidence, which says why.
     """
     for name, host in applied.items():
         check = verified.get(name)
@@ -260,6 +261,8 @@ def merge_verification(applied: Mapping[str, HostOutcome], verified: Mapping[str
             after = check.results.get(cid)
             if after is None or result.status in ("error", "unreachable"):
                 continue
+            if after.status == "fail" and result.status == "fail" and not result.changed:
+                continue  # harden's own evidence says why it changed nothing (a refused fix)
             if after.status == "fail":
                 prefix = "applied, not effective: " if result.changed else ""
                 host.results[cid] = ControlResult(cid, "fail", prefix + after.evidence, result.changed)
