@@ -40,7 +40,7 @@ DIRS = filters()["carehard_journal_dirs"]
 
 def controls() -> list[dict[str, Any]]:
     """workstation_linux_journald_controls as Ansible gives it (WL-JRN-03's `applies` templated)."""
-    items = copy.deepcopy(DEFAULTS["workstation_linux_journald_controls"])
+    items: list[dict[str, Any]] = copy.deepcopy(DEFAULTS["workstation_linux_journald_controls"])
     for item in items:
         if "applies" in item:
             item["applies"] = True
