@@ -54,7 +54,6 @@ SETTINGS: dict[str, Any] = {
     "service_mgr": "systemd",
     "switches": {i: True for i in IDS},
     "controls": controls(),
-    "rsyslog_dropin": DEFAULTS["workstation_linux_rsyslog_dropin"],
 }
 
 RSYSLOG_ABSENT = (
