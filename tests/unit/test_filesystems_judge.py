@@ -60,32 +60,98 @@ def entry(**fields: Any) -> dict[str, Any]:
     return {**base, "mounted": False, "live_type": "", "live_opts": "", **fields}
 
 
-SHM_LIVE = {"mounted": True, "live_type": "tmpfs", "live_opts": "rw,nosuid,nodev,inode64"}
-# A fresh bookworm test host: /etc/fstab without /tmp nor /dev/shm, /dev/shm mounted by systemd-nspawn.
-FRESH_MOUNTS = {
-    "/tmp": entry(),
-    "/dev/shm": entry(**SHM_LIVE),
-    "/home": entry(),
-    "/var": entry(),
-    "/var/tmp": entry(),
-    "/var/log": entry(),
-    "/var/log/audit": entry(),
-}
-CLEAN_SCAN = "mp\t/\ncount\tmp\t1\ncount\twwf\t0\ncount\twwd\t0\ncount\town\t0\ncount\tsid\t0\ncount\ttimeout\t0\n"
-# After tests/integration/dirty/fs_services.sh.
-DIRTY_SCAN = (
+# Recorded on a fresh bookworm test host (systemd-nspawn): /etc/fstab has no /tmp nor /dev/shm entry,
+# both are tmpfs mounted by systemd, rw,nosuid,nodev; /home, /var, /var/tmp, /var/log, /var/log/audit are
+# not separate mounts.
+FRESH_STDOUT = (
+    'mounts\t{"/tmp": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", "pass": "0", '
+    '"mounted": true, "live_type": "tmpfs", '
+    '"live_opts": "rw,nosuid,nodev,size=2468380k,nr_inodes=409600"}, "/dev/shm": {"fstab": false, '
+    '"src": "", "type": "", "opts": "", "dump": "0", "pass": "0", "mounted": true, '
+    '"live_type": "tmpfs", "live_opts": "rw,nosuid,nodev,size=2468380k,nr_inodes=409600"}, '
+    '"/home": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", "pass": "0", '
+    '"mounted": false, "live_type": "", "live_opts": ""}, "/var": {"fstab": false, "src": "", '
+    '"type": "", "opts": "", "dump": "0", "pass": "0", "mounted": false, "live_type": "", '
+    '"live_opts": ""}, "/var/tmp": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", '
+    '"pass": "0", "mounted": false, "live_type": "", "live_opts": ""}, "/var/log": {"fstab": false, '
+    '"src": "", "type": "", "opts": "", "dump": "0", "pass": "0", "mounted": false, "live_type": "", '
+    '"live_opts": ""}, "/var/log/audit": {"fstab": false, "src": "", "type": "", "opts": "", '
+    '"dump": "0", "pass": "0", "mounted": false, "live_type": "", "live_opts": ""}}\n'
     "mp\t/\n"
+    "mp\t/dev\n"
+    "mp\t/dev/shm\n"
+    "mp\t/run\n"
+    "mp\t/run/lock\n"
+    "mp\t/run/user/0\n"
+    "mp\t/run/user/1000\n"
+    "mp\t/sys\n"
+    "mp\t/sys/fs/cgroup\n"
+    "mp\t/tmp\n"
+    "count\ttimeout\t0\n"
+    "count\tsid\t0\n"
+    "count\twwd\t0\n"
+    "count\tmp\t10\n"
+    "count\twwf\t0\n"
+    "count\town\t0\n"
+)
+# The same host after tests/integration/dirty/fs_services.sh and the /var/tmp line of dirty/kernel.sh.
+DIRTY_STDOUT = (
+    'mounts\t{"/tmp": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", "pass": "0", '
+    '"mounted": true, "live_type": "tmpfs", '
+    '"live_opts": "rw,nosuid,nodev,size=2468380k,nr_inodes=409600"}, "/dev/shm": {"fstab": false, '
+    '"src": "", "type": "", "opts": "", "dump": "0", "pass": "0", "mounted": true, '
+    '"live_type": "tmpfs", "live_opts": "rw,nosuid,nodev,size=2468380k,nr_inodes=409600"}, '
+    '"/home": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", "pass": "0", '
+    '"mounted": false, "live_type": "", "live_opts": ""}, "/var": {"fstab": false, "src": "", '
+    '"type": "", "opts": "", "dump": "0", "pass": "0", "mounted": false, "live_type": "", '
+    '"live_opts": ""}, "/var/tmp": {"fstab": true, "src": "tmpfs", "type": "tmpfs", '
+    '"opts": "rw,nosuid,mode=1777", "dump": "0", "pass": "0", "mounted": false, "live_type": "", '
+    '"live_opts": ""}, "/var/log": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", '
+    '"pass": "0", "mounted": false, "live_type": "", "live_opts": ""}, '
+    '"/var/log/audit": {"fstab": false, "src": "", "type": "", "opts": "", "dump": "0", "pass": "0", '
+    '"mounted": false, "live_type": "", "live_opts": ""}}\n'
+    "mp\t/\n"
+    "mp\t/dev\n"
+    "mp\t/dev/shm\n"
+    "mp\t/run\n"
+    "mp\t/run/lock\n"
+    "mp\t/run/user/1000\n"
+    "mp\t/sys\n"
+    "mp\t/sys/fs/cgroup\n"
+    "mp\t/tmp\n"
     "own\t/srv/carehard-dirty/left-by-a-deleted-account\t4242:4242\n"
     "sid\t/usr/local/bin/carehard-dirty-suid\t4755 root:root\n"
     "wwd\t/srv/carehard-dirty/shared-no-sticky\n"
     "wwf\t/srv/carehard-dirty/world-writable.txt\n"
-    "count\tmp\t1\ncount\twwf\t1\ncount\twwd\t1\ncount\town\t1\ncount\tsid\t1\ncount\ttimeout\t0\n"
+    "count\ttimeout\t0\n"
+    "count\tsid\t1\n"
+    "count\twwd\t1\n"
+    "count\tmp\t9\n"
+    "count\twwf\t1\n"
+    "count\town\t1\n"
 )
+FRESH_MOUNTS: dict[str, Any] = json.loads(FRESH_STDOUT.split("\n")[0].split("\t", 1)[1])
+DIRTY_MOUNTS: dict[str, Any] = json.loads(DIRTY_STDOUT.split("\n")[0].split("\t", 1)[1])
+CLEAN_SCAN = FRESH_STDOUT.split("\n", 1)[1]
+DIRTY_SCAN = DIRTY_STDOUT.split("\n", 1)[1]
+TMPFS_LIVE = "live: tmpfs rw,nosuid,nodev,size=2468380k,nr_inodes=409600"
+SHM_LIVE = {
+    "mounted": True,
+    "live_type": "tmpfs",
+    "live_opts": "rw,nosuid,nodev,size=2468380k,nr_inodes=409600",
+}
 
 
-def probe(mounts: dict[str, Any] | None = None, scan: str = CLEAN_SCAN, rc: int = 0, stderr: str = "") -> dict[str, Any]:
+def probe(
+    mounts: dict[str, Any] | None = None, scan: str = CLEAN_SCAN, rc: int = 0, stderr: str = ""
+) -> dict[str, Any]:
     table = FRESH_MOUNTS if mounts is None else mounts
-    return {"rc": rc, "stdout": "mounts\t" + json.dumps(table) + "\n" + scan, "stderr": stderr, "changed": False}
+    return {
+        "rc": rc,
+        "stdout": "mounts\t" + json.dumps(table) + "\n" + scan,
+        "stderr": stderr,
+        "changed": False,
+    }
 
 
 def judge(before: Any, after: Any = None, **overrides: Any) -> dict[str, dict[str, Any]]:
@@ -94,7 +160,13 @@ def judge(before: Any, after: Any = None, **overrides: Any) -> dict[str, dict[st
     return {i["id"]: i for i in items}
 
 
-WHERE = "on the local filesystems (/)"
+WHERE = (
+    "on the local filesystems (/ /dev /dev/shm /run /run/lock /run/user/0 /run/user/1000 /sys"
+    " /sys/fs/cgroup /tmp)"
+)
+DIRTY_WHERE = (
+    "on the local filesystems (/ /dev /dev/shm /run /run/lock /run/user/1000 /sys /sys/fs/cgroup /tmp)"
+)
 
 
 def test_a_fresh_container_host() -> None:
@@ -113,11 +185,11 @@ def test_a_fresh_container_host() -> None:
     }
     assert got["WL-FS-01"]["what"] == "Check that /tmp is mounted nodev, nosuid, noexec"
     assert got["WL-FS-01"]["evidence"] == (
-        "/etc/fstab: no entry (missing nodev,nosuid,noexec); not a separate mount now; not applied live: "
-        f"{CONTAINER}. Expected nodev,nosuid,noexec on /tmp."
+        f"/etc/fstab: no entry (missing nodev,nosuid,noexec); {TMPFS_LIVE} (missing noexec);"
+        f" not applied live: {CONTAINER}. Expected nodev,nosuid,noexec on /tmp."
     )
     assert got["WL-FS-02"]["evidence"] == (
-        "/etc/fstab: no entry (missing nodev,nosuid,noexec); live: tmpfs rw,nosuid,nodev,inode64 (missing noexec);"
+        f"/etc/fstab: no entry (missing nodev,nosuid,noexec); {TMPFS_LIVE} (missing noexec);"
         f" not applied live: {CONTAINER}. Expected nodev,nosuid,noexec on /dev/shm."
     )
     assert got["WL-FS-03"]["evidence"] == (
@@ -128,7 +200,8 @@ def test_a_fresh_container_host() -> None:
         f"every SUID/SGID executable is in workstation_linux_suid_sgid_allowed(_extra), {WHERE}"
     )
     assert got["WL-FS-06"]["what"] == (
-        "/home is not a separate mount, neither in /etc/fstab nor mounted; a partition of its own is made when the"
+        "/home is not a separate mount, neither in /etc/fstab nor mounted; a partition of its own is"
+        " made when the"
         " disk is laid out"
     )
     assert FAILED(list(got.values())) == ["WL-FS-01", "WL-FS-02"]
@@ -165,8 +238,12 @@ def test_the_fixes_write_a_tmpfs_entry_and_never_remount_in_a_container() -> Non
 def test_after_harden_the_persisted_options_pass_in_a_container() -> None:
     after_mounts = {
         **FRESH_MOUNTS,
-        "/tmp": entry(fstab=True, src="tmpfs", type="tmpfs", opts="rw,nosuid,nodev,noexec,relatime,mode=1777"),
-        "/dev/shm": entry(fstab=True, src="tmpfs", type="tmpfs", opts="rw,nosuid,nodev,noexec,relatime", **SHM_LIVE),
+        "/tmp": entry(
+            fstab=True, src="tmpfs", type="tmpfs", opts="rw,nosuid,nodev,noexec,relatime,mode=1777"
+        ),
+        "/dev/shm": entry(
+            fstab=True, src="tmpfs", type="tmpfs", opts="rw,nosuid,nodev,noexec,relatime", **SHM_LIVE
+        ),
     }
     # The after-probe has no scan (SCAN=no): WL-FS-03/04/05 stay judged on the first probe.
     after = {"rc": 0, "stdout": "mounts\t" + json.dumps(after_mounts) + "\n", "stderr": ""}
@@ -184,17 +261,20 @@ def test_after_harden_the_persisted_options_pass_in_a_container() -> None:
 def test_a_host_that_owns_its_kernel_needs_the_live_mount_too() -> None:
     mounts = {
         **FRESH_MOUNTS,
-        "/dev/shm": entry(fstab=True, src="tmpfs", type="tmpfs", opts="defaults,noexec,nodev,nosuid", **SHM_LIVE),
+        "/dev/shm": entry(
+            fstab=True, src="tmpfs", type="tmpfs", opts="defaults,noexec,nodev,nosuid", **SHM_LIVE
+        ),
         "/tmp": entry(fstab=True, src="tmpfs", type="tmpfs", opts="rw,nosuid,nodev,noexec"),
     }
     got = judge(probe(mounts), live_kernel=True)
     assert got["WL-FS-02"]["status"] == "fail"
     assert got["WL-FS-02"]["evidence"] == (
-        "/etc/fstab: tmpfs /dev/shm tmpfs defaults,noexec,nodev,nosuid; live: tmpfs rw,nosuid,nodev,inode64"
+        f"/etc/fstab: tmpfs /dev/shm tmpfs defaults,noexec,nodev,nosuid; {TMPFS_LIVE}"
         " (missing noexec); remount needed. Expected nodev,nosuid,noexec on /dev/shm."
     )
     assert got["WL-FS-01"]["evidence"].endswith(
-        "not a separate mount now; takes effect at next boot: mounting a new filesystem over the live one would"
+        "not a separate mount now; takes effect at next boot: mounting a new filesystem over the"
+        " live one would"
         " hide the files and sockets in use. Expected nodev,nosuid,noexec on /tmp."
     )
     fixes = {f["id"]: f for f in FIXES(list(got.values()))}
@@ -203,7 +283,12 @@ def test_a_host_that_owns_its_kernel_needs_the_live_mount_too() -> None:
 
 
 def test_an_existing_entry_keeps_its_device_and_loses_the_opposite_options() -> None:
-    mounts = {**FRESH_MOUNTS, "/tmp": entry(fstab=True, src="/dev/sda3", type="ext4", opts="defaults,exec", dump="1", **{"pass": "2"})}
+    mounts = {
+        **FRESH_MOUNTS,
+        "/tmp": entry(
+            fstab=True, src="/dev/sda3", type="ext4", opts="defaults,exec", dump="1", **{"pass": "2"}
+        ),
+    }
     fix = FIXES(JUDGE(probe(mounts), None, SETTINGS))[0]
     assert fix == {
         "id": "WL-FS-01",
@@ -241,63 +326,79 @@ def test_mount_controls_on_a_host_that_owns_its_kernel() -> None:
     live = {"mounted": True, "live_type": "ext4", "live_opts": "rw,nosuid,relatime"}
     mounts = {
         **FRESH_MOUNTS,
-        "/var/tmp": entry(fstab=True, src="UUID=1234", type="ext4", opts="defaults,nodev,nosuid,noexec", **live),
+        "/var/tmp": entry(
+            fstab=True, src="UUID=1234", type="ext4", opts="defaults,nodev,nosuid,noexec", **live
+        ),
         "/home": entry(mounted=True, live_type="ext4", live_opts="rw,nodev,nosuid"),
         "/var": entry(fstab=True, src="UUID=9", type="ext4", opts="defaults,nodev,nosuid"),
     }
     got = judge(probe(mounts), live_kernel=True)
     assert got["WL-FS-08"]["status"] == "fail"
-    assert got["WL-FS-08"]["evidence"].endswith("(missing nodev,noexec); remount needed. Expected nodev,nosuid,noexec on /var/tmp.")
+    assert got["WL-FS-08"]["evidence"].endswith(
+        "(missing nodev,noexec); remount needed. Expected nodev,nosuid,noexec on /var/tmp."
+    )
     assert FIXES([got["WL-FS-08"]])[0]["remount"] is True and FIXES([got["WL-FS-08"]])[0]["write"] is False
     assert got["WL-FS-06"]["status"] == "fail"
     assert "mounted by something other than /etc/fstab (a systemd mount unit?)" in got["WL-FS-06"]["evidence"]
     assert FIXES([got["WL-FS-06"]])[0]["write"] is False and FIXES([got["WL-FS-06"]])[0]["remount"] is False
     assert got["WL-FS-07"]["status"] == "pass"
     assert got["WL-FS-07"]["evidence"] == (
-        "/etc/fstab: UUID=9 /var ext4 defaults,nodev,nosuid; not mounted now; the options take effect when it is mounted"
+        "/etc/fstab: UUID=9 /var ext4 defaults,nodev,nosuid; not mounted now; the options take"
+        " effect when it is mounted"
     )
     # The same live mount in a container passes: the persisted entry is what counts there.
     assert judge(probe(mounts))["WL-FS-08"]["status"] == "pass"
 
 
 def test_the_scan_findings_after_the_dirty_script() -> None:
-    got = judge(probe(scan=DIRTY_SCAN))
+    got = judge(probe(DIRTY_MOUNTS, scan=DIRTY_SCAN))
     assert got["WL-FS-03"]["status"] == "fail"
     assert got["WL-FS-03"]["evidence"] == (
-        "1 world-writable file(s): /srv/carehard-dirty/world-writable.txt; 1 world-writable director(y/ies) without"
-        " the sticky bit: /srv/carehard-dirty/shared-no-sticky (at most 50 of each listed), on the local filesystems"
-        " (/). Remove the write bit for others (chmod o-w) or add the sticky bit (chmod +t) after checking what uses"
+        "1 world-writable file(s): /srv/carehard-dirty/world-writable.txt; 1 world-writable"
+        " director(y/ies) without"
+        " the sticky bit: /srv/carehard-dirty/shared-no-sticky (at most 50 of each listed),"
+        f" {DIRTY_WHERE}. Remove the write bit for others (chmod o-w) or add the sticky bit (chmod +t) after"
+        " checking what uses"
         " them."
     )
     assert got["WL-FS-04"]["evidence"] == (
-        "1 file(s) or director(y/ies) without a known owner or group: /srv/carehard-dirty/left-by-a-deleted-account"
-        " (4242:4242) (uid:gid; at most 50 listed), on the local filesystems (/). Give them an owner (chown) or"
+        "1 file(s) or director(y/ies) without a known owner or group:"
+        " /srv/carehard-dirty/left-by-a-deleted-account"
+        f" (4242:4242) (uid:gid; at most 50 listed), {DIRTY_WHERE}. Give them an owner"
+        " (chown) or"
         " remove them: a new account given that UID would own them."
     )
     assert got["WL-FS-05"]["evidence"] == (
         "1 SUID/SGID executable(s) outside workstation_linux_suid_sgid_allowed(_extra):"
-        " /usr/local/bin/carehard-dirty-suid (4755 root:root) (mode owner:group; at most 50 listed), on the local"
-        " filesystems (/). Remove the bit (chmod u-s,g-s) or, if the program needs it, add its path to"
+        " /usr/local/bin/carehard-dirty-suid (4755 root:root) (mode owner:group; at most 50 listed),"
+        f" {DIRTY_WHERE}. Remove the bit (chmod u-s,g-s) or, if the program needs it, add its path to"
         " workstation_linux_suid_sgid_allowed_extra."
     )
-    assert [f["id"] for f in FIXES(list(got.values()))] == ["WL-FS-01", "WL-FS-02"]  # audit-only: no fix
+    # audit-only: no fix for WL-FS-03/04/05
+    assert [f["id"] for f in FIXES(list(got.values()))] == ["WL-FS-01", "WL-FS-02", "WL-FS-08"]
 
 
 def test_a_scan_that_timed_out_fails_saying_so() -> None:
-    scan = CLEAN_SCAN.replace("mp\t/\n", "mp\t/\ntimeout\t/\n").replace("count\ttimeout\t0", "count\ttimeout\t1")
+    scan = CLEAN_SCAN.replace("mp\t/\n", "mp\t/\ntimeout\t/\n").replace(
+        "count\ttimeout\t0", "count\ttimeout\t1"
+    )
     got = judge(probe(scan=scan))
     assert got["WL-FS-04"]["status"] == "fail"
-    assert got["WL-FS-04"]["evidence"].startswith("0 file(s) or director(y/ies) without a known owner or group (uid:gid;")
+    assert got["WL-FS-04"]["evidence"].startswith(
+        "0 file(s) or director(y/ies) without a known owner or group (uid:gid;"
+    )
     assert (
-        "on the local filesystems (/); the scan of / did not finish within 900 s (workstation_linux_fs_scan_timeout)."
-        in got["WL-FS-04"]["evidence"]
+        f"{WHERE[:-1]}); the scan of / did not finish within 900 s"
+        " (workstation_linux_fs_scan_timeout)." in got["WL-FS-04"]["evidence"]
     )
 
 
 def test_a_probe_that_failed_is_an_error_of_every_selected_control() -> None:
     got = judge(probe(rc=2, stderr="bash: findmnt: command not found\n"))
     assert {v["status"] for v in got.values()} == {"error"}
-    assert got["WL-FS-05"]["evidence"] == "the filesystem probe failed (rc 2): bash: findmnt: command not found"
+    assert (
+        got["WL-FS-05"]["evidence"] == "the filesystem probe failed (rc 2): bash: findmnt: command not found"
+    )
     assert FIXES(list(got.values())) == []
 
 

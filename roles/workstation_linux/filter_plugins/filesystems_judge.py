@@ -29,6 +29,10 @@ SCAN_WHAT = {
     "WL-FS-04": "Check for files without a known owner or group",
     "WL-FS-05": "Check the SUID/SGID executables against the allowlist",
 }
+NEXT_BOOT = (
+    "; takes effect at next boot: mounting a new filesystem over the live one would hide the files"
+    " and sockets in use"
+)
 UNSUPPORTED = "no filesystem controls for this OS family (workstation_linux__fs_services_supported is false)"
 
 
@@ -64,7 +68,13 @@ def _mount_controls(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for entry in _list(settings.get("mount_controls")):
         if isinstance(entry, Mapping) and entry.get("id") and entry.get("path"):
-            out.append({"id": str(entry["id"]), "path": str(entry["path"]), "options": [str(o) for o in _list(entry.get("options"))]})
+            out.append(
+                {
+                    "id": str(entry["id"]),
+                    "path": str(entry["path"]),
+                    "options": [str(o) for o in _list(entry.get("options"))],
+                }
+            )
     return out
 
 
@@ -80,7 +90,8 @@ def selected(settings: Mapping[str, Any]) -> list[str]:
 
 
 def _skip_reason(cid: str, settings: Mapping[str, Any]) -> str:
-    switches = settings.get("switches") if isinstance(settings.get("switches"), Mapping) else {}
+    found = settings.get("switches")
+    switches: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     if not _bool(switches.get(cid, True)):
         return f"switched off ({switch_name(cid)}: false)"
     if cid in [str(h) for h in _list(settings.get("held"))]:
@@ -91,7 +102,8 @@ def _skip_reason(cid: str, settings: Mapping[str, Any]) -> str:
 
 
 def plan(settings: Any) -> dict[str, Any]:
-    """What the probe must read: {"active": IDs it reads for, "mount_points": space-separated, "scan": bool}."""
+    """What the probe must read: {"active": IDs it reads for, "mount_points": space-separated, "scan":
+    bool}."""
     s = settings if isinstance(settings, Mapping) else {}
     active = [c for c in selected(s) if not _skip_reason(c, s)]
     points = [TMP_SHM[c] for c in active if c in TMP_SHM]
@@ -139,7 +151,9 @@ def fs_probe(probe: Any) -> dict[str, Any]:
     return out
 
 
-def _item(cid: str, what: str, status: str, evidence: str, fix: dict[str, Any] | None = None) -> dict[str, Any]:
+def _item(
+    cid: str, what: str, status: str, evidence: str, fix: dict[str, Any] | None = None
+) -> dict[str, Any]:
     item: dict[str, Any] = {"id": cid, "what": what, "status": status, "evidence": evidence}
     if fix is not None:
         item["fix"] = fix
@@ -147,7 +161,8 @@ def _item(cid: str, what: str, status: str, evidence: str, fix: dict[str, Any] |
 
 
 def _fstab_missing(fstab_opts: list[str], options: list[str]) -> list[str]:
-    """The options /etc/fstab lacks: the last of "noexec", "exec" or "defaults" wins (likewise nodev, nosuid)."""
+    """The options /etc/fstab lacks: the last of "noexec", "exec" or "defaults" wins (likewise nodev,
+    nosuid)."""
     missing = []
     for opt in options:
         said = [o for o in fstab_opts if o in (opt, OPPOSITE.get(opt, opt), "defaults")]
@@ -168,19 +183,24 @@ def _judge_tmp_shm(cid: str, st: Mapping[str, Any], settings: Mapping[str, Any])
     fstab_ok = has_entry and not fstab_missing
     live_ok = mounted and not live_missing
     ok = fstab_ok and (live_ok or not live_kernel)
-    fstab_text = f"{st.get('src', '')} {path} {st.get('type', '')} {st.get('opts', '')}" if has_entry else "no entry"
-    evidence = f"/etc/fstab: {fstab_text}" + (f" (missing {','.join(fstab_missing)})" if fstab_missing else "") + "; "
-    evidence += f"live: {st.get('live_type', '')} {st.get('live_opts', '')}" if mounted else "not a separate mount now"
+    fstab_text = (
+        f"{st.get('src', '')} {path} {st.get('type', '')} {st.get('opts', '')}" if has_entry else "no entry"
+    )
+    evidence = (
+        f"/etc/fstab: {fstab_text}"
+        + (f" (missing {','.join(fstab_missing)})" if fstab_missing else "")
+        + "; "
+    )
+    evidence += (
+        f"live: {st.get('live_type', '')} {st.get('live_opts', '')}"
+        if mounted
+        else "not a separate mount now"
+    )
     if mounted and live_missing:
         evidence += f" (missing {','.join(live_missing)})"
     if live_kernel:
         if not live_ok:
-            evidence += (
-                "; remount needed"
-                if mounted
-                else "; takes effect at next boot: mounting a new filesystem over the live one would hide the files"
-                " and sockets in use"
-            )
+            evidence += "; remount needed" if mounted else NEXT_BOOT
     else:
         evidence += f"; not applied live: {settings.get('not_live_reason', '')}"
     if has_entry:
@@ -205,7 +225,9 @@ def _judge_tmp_shm(cid: str, st: Mapping[str, Any], settings: Mapping[str, Any])
     return _item(cid, what, "fail", f"{evidence}. Expected nodev,nosuid,noexec on {path}.", fix)
 
 
-def _judge_mount(control: Mapping[str, Any], st: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+def _judge_mount(
+    control: Mapping[str, Any], st: Mapping[str, Any], settings: Mapping[str, Any]
+) -> dict[str, Any]:
     """WL-FS-06..10: not applicable where the mount point is not a separate mount."""
     cid, path, options = control["id"], control["path"], list(control["options"])
     live_kernel = _bool(settings.get("live_kernel"))
@@ -214,7 +236,8 @@ def _judge_mount(control: Mapping[str, Any], st: Mapping[str, Any], settings: Ma
     if not has_entry and not mounted:
         return _item(
             cid,
-            f"{path} is not a separate mount, neither in /etc/fstab nor mounted; a partition of its own is made"
+            f"{path} is not a separate mount, neither in /etc/fstab nor mounted; a partition of its"
+            " own is made"
             " when the disk is laid out",
             "na",
             f"{path} is not a separate mount, neither in /etc/fstab nor mounted",
@@ -236,9 +259,15 @@ def _judge_mount(control: Mapping[str, Any], st: Mapping[str, Any], settings: Ma
     else:
         evidence += "; not mounted now"
     if mounted and not has_entry:
-        evidence += "; mounted by something other than /etc/fstab (a systemd mount unit?): set the options where it is mounted"
+        evidence += (
+            "; mounted by something other than /etc/fstab (a systemd mount unit?): set the"
+            " options where it is mounted"
+        )
     if has_entry and not live_kernel:
-        evidence += f"; not applied live: {settings.get('not_live_reason', '')}; the options take effect at the next boot"
+        evidence += (
+            f"; not applied live: {settings.get('not_live_reason', '')}; the options take"
+            " effect at the next boot"
+        )
     if has_entry and not mounted and live_kernel:
         evidence += "; the options take effect when it is mounted"
     if mounted and live_missing and live_kernel:
@@ -260,12 +289,14 @@ def _judge_mount(control: Mapping[str, Any], st: Mapping[str, Any], settings: Ma
 
 def _judge_scan(cid: str, scan: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
     """WL-FS-03/04/05 (audit-only), with today's wording."""
-    count = scan.get("count") if isinstance(scan.get("count"), Mapping) else {}
+    found = scan.get("count")
+    count: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     limit = settings.get("list_limit", 50)
     where = f"on the local filesystems ({' '.join(scan.get('mp', []))})"
     if scan.get("timeout"):
         where += (
-            f"; the scan of {', '.join(scan['timeout'])} did not finish within {settings.get('scan_timeout', '')} s"
+            f"; the scan of {', '.join(scan['timeout'])} did not finish within"
+            f" {settings.get('scan_timeout', '')} s"
             " (workstation_linux_fs_scan_timeout)"
         )
     done = not scan.get("timeout") and bool(scan.get("mp"))
@@ -278,23 +309,28 @@ def _judge_scan(cid: str, scan: Mapping[str, Any], settings: Mapping[str, Any]) 
         ok = done and n["wwf"] == 0 and n["wwd"] == 0
         good = f"no world-writable file, and every world-writable directory has the sticky bit, {where}"
         bad = (
-            f"{n['wwf']} world-writable file(s){listed('wwf')}; {n['wwd']} world-writable director(y/ies) without"
-            f" the sticky bit{listed('wwd')} (at most {limit} of each listed), {where}. Remove the write bit for"
+            f"{n['wwf']} world-writable file(s){listed('wwf')}; {n['wwd']} world-writable"
+            " director(y/ies) without"
+            f" the sticky bit{listed('wwd')} (at most {limit} of each listed), {where}. Remove the"
+            " write bit for"
             " others (chmod o-w) or add the sticky bit (chmod +t) after checking what uses them."
         )
     elif cid == "WL-FS-04":
         ok = done and n["own"] == 0
         good = f"every file and directory has a known owner and group, {where}"
         bad = (
-            f"{n['own']} file(s) or director(y/ies) without a known owner or group{listed('own')} (uid:gid; at most"
-            f" {limit} listed), {where}. Give them an owner (chown) or remove them: a new account given that UID"
+            f"{n['own']} file(s) or director(y/ies) without a known owner or group{listed('own')}"
+            " (uid:gid; at most"
+            f" {limit} listed), {where}. Give them an owner (chown) or remove them: a new account"
+            " given that UID"
             " would own them."
         )
     else:
         ok = done and n["sid"] == 0
         good = f"every SUID/SGID executable is in workstation_linux_suid_sgid_allowed(_extra), {where}"
         bad = (
-            f"{n['sid']} SUID/SGID executable(s) outside workstation_linux_suid_sgid_allowed(_extra){listed('sid')}"
+            f"{n['sid']} SUID/SGID executable(s) outside"
+            f" workstation_linux_suid_sgid_allowed(_extra){listed('sid')}"
             f" (mode owner:group; at most {limit} listed), {where}. Remove the bit (chmod u-s,g-s) or, if the"
             " program needs it, add its path to workstation_linux_suid_sgid_allowed_extra."
         )
@@ -318,7 +354,10 @@ def filesystems_judge(before: Any, after: Any = None, settings: Any = None) -> l
             continue
         if cid in SCAN_IDS:
             if first["broken"] or first["scan"] is None:
-                why = first["broken"] or "the filesystem probe printed no scan counts: the scan did not run to its end"
+                why = (
+                    first["broken"]
+                    or "the filesystem probe printed no scan counts: the scan did not run to its end"
+                )
                 items.append(_item(cid, SCAN_WHAT[cid], "error", why))
             else:
                 items.append(_judge_scan(cid, first["scan"], s))
@@ -330,7 +369,8 @@ def filesystems_judge(before: Any, after: Any = None, settings: Any = None) -> l
         mounts = mounts_from["mounts"]
         if mounts_from["broken"] or mounts is None or not isinstance(mounts.get(path), Mapping):
             why = mounts_from["broken"] or (
-                f"the filesystem probe printed nothing readable for {path} (no mounts line, or not that mount point)"
+                f"the filesystem probe printed nothing readable for {path} (no mounts line, or not"
+                " that mount point)"
             )
             items.append(_item(cid, what, "error", why))
             continue
@@ -340,10 +380,15 @@ def filesystems_judge(before: Any, after: Any = None, settings: Any = None) -> l
 
 
 def filesystems_fixes(judged: Any) -> list[dict[str, Any]]:
-    """The fixes of the mount controls that failed: [{id, path, src, type, opts, dump, pass, write, remount}]."""
+    """The fixes of the mount controls that failed: [{id, path, src, type, opts, dump, pass, write,
+    remount}]."""
     out = []
     for item in _list(judged):
-        if isinstance(item, Mapping) and item.get("status") == "fail" and isinstance(item.get("fix"), Mapping):
+        if (
+            isinstance(item, Mapping)
+            and item.get("status") == "fail"
+            and isinstance(item.get("fix"), Mapping)
+        ):
             out.append({"id": item.get("id"), **item["fix"]})
     return out
 
