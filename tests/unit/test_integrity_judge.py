@@ -29,7 +29,7 @@ def filters() -> dict[str, Callable[..., Any]]:
 
 
 F = filters()
-NOT_LIVE = "a container (systemd-nspawn) shares its host's kernel"
+NOT_LIVE = "host is a container: the kernel belongs to the machine"
 CONTEXT: dict[str, Any] = {
     "run_tags": ["all"],
     "skip_tags": [],
@@ -48,7 +48,8 @@ CONTEXT: dict[str, Any] = {
     "not_live_reason": NOT_LIVE,
 }
 
-# A fresh Debian 12 test host (systemd-nspawn): neither AIDE nor AppArmor installed.
+# Recorded on a Debian 12 test host (systemd-nspawn: the kernel is the machine's, AppArmor absent
+# from it). Fresh: neither AIDE nor AppArmor installed.
 FRESH = "".join(
     f"{line}\n"
     for line in [
@@ -60,33 +61,37 @@ FRESH = "".join(
         "aa-pkg apparmor no",
         "aa-pkg apparmor-utils no",
         "aa-service ",
-        "aa-kernel Y",
+        "aa-kernel absent",
         "aa-tools no",
         "end",
     ]
 )
-# After the packages and the dirty script's links: lsb_release disabled, nvidia_modprobe forced
-# into complain mode; the timer enabled by the package; apparmor.service enabled.
-DIRTY = """\
-aide-pkg aide yes
-aide-pkg aide-common yes
-aide-db yes 5046721 1796646000
-aide-timer yes enabled active
-aide-cron /etc/cron.daily/dailyaidecheck
-aa-pkg apparmor yes
-aa-pkg apparmor-utils yes
-aa-service enabled
-aa-kernel Y
-aa-tools yes
-aa-profile lsb_release disabled
-aa-profile nvidia_modprobe forced
-aa-profile usr.bin.man
-aa-profile unix-chkpwd
-aa-profile bwrap attach_disconnected mediate_deleted unconfined
-end
-"""
-HARDENED = DIRTY.replace("lsb_release disabled", "lsb_release").replace(
-    "nvidia_modprobe forced", "nvidia_modprobe"
+# After harden, and the dirty script again: lsb_release disabled, nvidia_modprobe forced into
+# complain mode (tests/integration/dirty/integrity.sh).
+DIRTY = "".join(
+    f"{line}\n"
+    for line in [
+        "aide-pkg aide yes",
+        "aide-pkg aide-common yes",
+        "aide-db yes 3440532 1796648871",
+        "aide-timer yes enabled active",
+        "aide-cron /etc/cron.daily/aide",
+        "aa-pkg apparmor yes",
+        "aa-pkg apparmor-utils yes",
+        "aa-service enabled",
+        "aa-kernel absent",
+        "aa-tools yes",
+        "aa-profile lsb_release disabled ",
+        "aa-profile nvidia_modprobe forced ",
+        "end",
+    ]
+)
+HARDENED = DIRTY.replace(" disabled \n", " \n").replace(" forced \n", " \n")
+# A richer set of profiles (as Ubuntu ships them: some unconfined by their own flags), a live kernel.
+RICH = HARDENED.replace("aa-kernel absent", "aa-kernel Y").replace(
+    "end\n",
+    "aa-profile usr.bin.man \naa-profile unix-chkpwd \n"
+    "aa-profile bwrap attach_disconnected mediate_deleted unconfined\nend\n",
 )
 
 
@@ -122,9 +127,9 @@ def test_a_fresh_host_fails_every_control_and_says_what_is_missing() -> None:
 def test_the_dirty_profiles_fail_with_their_names_and_the_fixes_get_them() -> None:
     got = judge(DIRTY)
     assert got["WL-AIDE-01"]["status"] == "pass"
-    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(1796646000))
+    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(1796648871))
     assert got["WL-AIDE-01"]["evidence"] == (
-        f"aide, aide-common installed; database /var/lib/aide/aide.db (5046721 bytes, built {built})"
+        f"aide, aide-common installed; database /var/lib/aide/aide.db (3440532 bytes, built {built})"
     )
     assert (
         got["WL-AIDE-02"]["evidence"]
@@ -156,29 +161,35 @@ def test_the_dirty_profiles_fail_with_their_names_and_the_fixes_get_them() -> No
 def test_a_hardened_host_passes_with_the_modes_and_where_they_apply() -> None:
     got = judge(HARDENED, aide_initialised=True)
     assert {i["status"] for i in got.values()} == {"pass"}
-    assert got["WL-AIDE-01"]["evidence"].endswith("(5046721 bytes, initialised now)")
+    assert got["WL-AIDE-01"]["evidence"].endswith("(3440532 bytes, initialised now)")
+    assert got["WL-MAC-03"]["evidence"] == (
+        "2 profiles in /etc/apparmor.d: 2 enforce, 0 complain, 0 disabled; modes set on disk, loaded at"
+        f" boot: {NOT_LIVE}"
+    )
+    assert got["WL-MAC-01"]["evidence"].endswith(f"the running kernel: {NOT_LIVE}")
     summary = (
         "5 profiles in /etc/apparmor.d: 4 enforce, 0 complain, 1 unconfined by their own flags (the user"
         " namespace allowances of the distribution, left as shipped), 0 disabled"
     )
-    assert got["WL-MAC-03"]["evidence"] == f"{summary}; modes set on disk, loaded at boot: {NOT_LIVE}"
-    live = judge(HARDENED, live_kernel=True)
+    live = judge(RICH, live_kernel=True)
     assert live["WL-MAC-04"]["evidence"] == (
         f"{summary}; modes loaded by the running kernel (aa-enforce/aa-complain reload them)"
     )
     assert live["WL-MAC-01"]["evidence"].endswith("the running kernel: AppArmor enabled")
-    off = judge(HARDENED.replace("aa-kernel Y", "aa-kernel N"), live_kernel=True)
+    assert F["integrity_fix"](list(live.values()), "WL-MAC-01") == {"start": True}
+    off = judge(RICH.replace("aa-kernel Y", "aa-kernel N"), live_kernel=True)
     assert off["WL-MAC-01"]["evidence"].endswith(
         "the running kernel: AppArmor off (WL-MAC-02 turns it on from the next boot)"
     )
-    assert off["WL-MAC-03"]["evidence"].endswith(
-        "modes set on disk; the running kernel has AppArmor off (WL-MAC-02 enables it at the next boot)"
+    assert off["WL-MAC-03"]["evidence"] == (
+        f"{summary}; modes set on disk; the running kernel has AppArmor off (WL-MAC-02 enables it at the"
+        " next boot)"
     )
 
 
 def test_a_profile_the_inventory_keeps_in_complain_mode_passes_and_is_named() -> None:
     got = judge(
-        DIRTY.replace("lsb_release disabled", "lsb_release"), apparmor_complain_allowed=["nvidia_modprobe"]
+        DIRTY.replace("lsb_release disabled ", "lsb_release "), apparmor_complain_allowed=["nvidia_modprobe"]
     )
     assert got["WL-MAC-04"]["status"] == "pass"
     kept = "; kept in complain mode by the inventory (workstation_linux_apparmor_complain_allowed): "
@@ -187,10 +198,10 @@ def test_a_profile_the_inventory_keeps_in_complain_mode_passes_and_is_named() ->
 
 def test_the_daily_check_from_cron_the_timer_off_and_the_service_disabled() -> None:
     cron = judge(DIRTY.replace("aide-timer yes enabled active", "aide-timer no  "))
-    assert cron["WL-AIDE-02"]["evidence"] == "AIDE checks the files daily from /etc/cron.daily/dailyaidecheck"
+    assert cron["WL-AIDE-02"]["evidence"] == "AIDE checks the files daily from /etc/cron.daily/aide"
     off = judge(
         DIRTY.replace("aide-timer yes enabled active", "aide-timer yes disabled inactive")
-        .replace("aide-cron /etc/cron.daily/dailyaidecheck", "aide-cron ")
+        .replace("aide-cron /etc/cron.daily/aide", "aide-cron ")
         .replace("aa-service enabled", "aa-service disabled")
     )
     assert (
@@ -274,7 +285,30 @@ def test_unselected_switched_off_held_and_other_families() -> None:
 def test_unexpected_context_never_raises() -> None:
     assert F["integrity_judge"](probe(DIRTY), None) != []
     assert F["integrity_judge"](
-        probe(DIRTY.replace("aide-db yes 5046721 1796646000", "aide-db yes x y")), CONTEXT
+        probe(DIRTY.replace("aide-db yes 5046721 1796648871", "aide-db yes x y")), CONTEXT
     )
     assert F["integrity_failed"](None) == []
     assert F["integrity_fix"](None, "WL-MAC-03") == {}
+
+
+def test_apparmor_modes_from_the_probe_lines() -> None:
+    # Debian 13's apparmor package plus a disabled and a forced profile (moved from
+    # test_boot_integrity_filters.py with the probe).
+    lines = [
+        "aa-profile chrome unconfined",
+        "aa-profile lsb_release disabled ",
+        "aa-profile nvidia_modprobe forced ",
+        "aa-profile plasmashell complain complain",
+        "aa-profile transmission complain attach_disconnected complain",
+        "aa-profile unix-chkpwd ",
+        "aa-profile foo disabled forced complain",
+    ]
+    state = F["integrity_state"](probe(FRESH.replace("end\n", "\n".join(lines) + "\nend\n")))
+    assert state["error"] == ""
+    modes = F["integrity_apparmor_modes"](state["profiles"])
+    assert modes == {
+        "disabled": ["foo", "lsb_release"],
+        "complain": ["nvidia_modprobe", "plasmashell", "transmission"],
+        "unconfined": ["chrome"],
+        "enforce": ["unix-chkpwd"],
+    }

@@ -402,4 +402,5 @@ class FilterModule:
             "integrity_state": integrity_state,
             "integrity_failed": integrity_failed,
             "integrity_fix": integrity_fix,
+            "integrity_apparmor_modes": apparmor_modes,
         }
