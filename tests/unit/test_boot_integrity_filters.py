@@ -52,34 +52,6 @@ def test_bare_keys_and_values_with_commas_and_dots() -> None:
     assert missing("", ["iommu=force"]) == ["iommu=force (absent)"]
 
 
-def test_apparmor_modes_from_the_probe_lines() -> None:
-    # What the probe prints for Debian 13's apparmor package plus a disabled and a forced profile.
-    probe = "\n".join(
-        [
-            "chrome  unconfined",
-            "lsb_release  disabled ",
-            "nvidia_modprobe  forced ",
-            "plasmashell  complain complain",
-            "transmission  complain attach_disconnected complain",
-            "unix-chkpwd ",
-            "#tools yes",
-            "#kernel absent",
-        ]
-    )
-    modes = FILTERS["carehard_apparmor_modes"](probe)
-    assert modes == {
-        "disabled": ["lsb_release"],
-        "complain": ["nvidia_modprobe", "plasmashell", "transmission"],
-        "unconfined": ["chrome"],
-        "enforce": ["unix-chkpwd"],
-    }
-
-
-def test_a_disabled_profile_counts_as_disabled_whatever_its_flags() -> None:
-    modes = FILTERS["carehard_apparmor_modes"]("foo disabled forced complain\n")
-    assert modes["disabled"] == ["foo"] and modes["complain"] == []
-
-
 def test_root_only_names_what_is_wrong_and_where() -> None:
     lines = [
         "/boot/grub/grub.cfg 444 root root",

@@ -1,7 +1,6 @@
 """Filters of workstation_linux's integrity controls (tasks/integrity*.yml).
 
 carehard_cmdline_missing: which wanted kernel arguments a command line does not make effective.
-carehard_apparmor_modes: the on-disk mode of each AppArmor profile, from the probe's lines.
 carehard_root_only: which files of `stat -c '%n %a %U %G'` lines others than root may reach.
 """
 
@@ -26,29 +25,6 @@ def cmdline_missing(line: str, wanted: list[str]) -> list[str]:
         elif found[-1] != arg:
             missing.append(f"{arg} (found {found[-1]})")
     return missing
-
-
-def apparmor_modes(lines: str) -> dict[str, list[str]]:
-    """Profiles by mode, from probe lines "<name> <disabled|forced|flags...>": a link in disable/
-    disables a profile, one in force-complain/ or a complain flag makes it complain, a profile
-    file whose flags say unconfined (the distribution's user-namespace allowances) is unconfined;
-    any other is enforced. Lines starting with "#" are the probe's own notes."""
-    modes: dict[str, list[str]] = {"disabled": [], "complain": [], "unconfined": [], "enforce": []}
-    for raw in str(lines or "").splitlines():
-        parts = raw.split()
-        if not parts or parts[0].startswith("#"):
-            continue
-        name, marks = parts[0], set(parts[1:])
-        if "disabled" in marks:
-            mode = "disabled"
-        elif "forced" in marks or "complain" in marks:
-            mode = "complain"
-        elif "unconfined" in marks:
-            mode = "unconfined"
-        else:
-            mode = "enforce"
-        modes[mode].append(name)
-    return {mode: sorted(names) for mode, names in modes.items()}
 
 
 def root_only(lines: list[str], group: bool = True, executable: bool = True) -> list[str]:
@@ -78,6 +54,5 @@ class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
             "carehard_cmdline_missing": cmdline_missing,
-            "carehard_apparmor_modes": apparmor_modes,
             "carehard_root_only": root_only,
         }
