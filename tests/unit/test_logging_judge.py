@@ -12,7 +12,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/logging_judge.py"
-IDS = [f"WL-LOG-{n:02d}" for n in range(2, 7)] + [f"WL-AUD-{n:02d}" for n in range(3, 17)]
+IDS = [f"WL-LOG-{n:02d}" for n in range(1, 9)] + [f"WL-AUD-{n:02d}" for n in range(3, 18)]
 
 
 def filters() -> dict[str, Callable[..., Any]]:
@@ -27,16 +27,20 @@ def filters() -> dict[str, Callable[..., Any]]:
 F = filters()
 JUDGE = F["carehard_logging_judge"]
 
-# A fresh bookworm host: no auditd, so no rules directory (the real probe, LIVE=yes, the suid list cut).
+# A fresh bookworm host (a container, LIVE=no): no auditd, so no rules directory.
 FRESH = (
     "@@ facts\n"
     '{"dir": "no", "sshd": "yes", "uid_min": "1000", "suid": ["/usr/bin/chage", "/usr/bin/chfn", "/usr/bin/chsh", "/usr/bin/expiry", "/usr/bin/gpasswd", "/usr/bin/mount", "/usr/bin/newgrp", "/usr/bin/passwd", "/usr/bin/ssh-agent", "/usr/bin/su", "/usr/bin/sudo", "/usr/bin/umount", "/usr/lib/dbus-1.0/dbus-daemon-launch-helper", "/usr/lib/openssh/ssh-keysign", "/usr/sbin/unix_chkpwd"], "kmod": ["/usr/bin/kmod"], "sudolog": ""}\n'  # noqa: E501 (recorded)
     "@@ immutable\n"
     '{"e": "", "from": ""}\n'
-    "@@ loaded\n"
-    "/tmp/p.sh: line 47: auditctl: command not found\n"
-    "@@ status\n"
-    "/tmp/p.sh: line 49: auditctl: command not found\n"
+    "@@ auditd\n"
+    '{"installed": "no", "enabled": "", "active": "inactive"}\n'
+    "@@ augenrules\n"
+    "augenrules not found\n"
+    "@@ journal\n"
+    '{"storage": "", "dir": "yes"}\n'
+    "@@ coredump\n"
+    '{"all": "", "all_src": "", "root": "", "root_src": "", "storage": "", "size": ""}\n'
 )
 # Rules files left by hand: scope as carehard writes it, identity altered, -e 1 in mode 644.
 PARTIAL = (
@@ -80,6 +84,13 @@ def settings(**over: Any) -> dict[str, Any]:
         "sshd_config": "/etc/ssh/sshd_config",
         "live": False,
         "not_live": "host is a container",
+        "systemd": True,
+        "service_mgr": "systemd",
+        "auditd_package": "auditd",
+        "auditd_service": "auditd",
+        "journald_dropin": "/etc/systemd/journald.conf.d/60-carehard.conf",
+        "coredump_limits_file": "/etc/security/limits.d/99-carehard-coredump.conf",
+        "coredump_dropin": "/etc/systemd/coredump.conf.d/60-carehard.conf",
         "rules": RULES,
     }
     base.update(over)
@@ -195,8 +206,18 @@ def test_not_applicable_switched_off_held_unsupported_and_unselected() -> None:
         ("WL-LOG-03", "na", "held by a waiver: not checked nor changed"),
         ("WL-AUD-13", "na", "no mandatory access control policy known for this OS family"),
     ]
-    got = judged(PARTIAL, supported=False, skip_tags=["WL-AUD-16"])
-    assert len(got) == len(IDS) - 1 and {i["status"] for i in got.values()} == {"na"}
+    got = judged(FRESH, supported=False, skip_tags=["WL-AUD-16"])
+    assert len(got) == len(IDS) - 1
+    assert [c for c, i in got.items() if i["status"] != "na"] == ["WL-LOG-07", "WL-LOG-08"]
+    assert (
+        got["WL-LOG-02"]["what"]
+        == "no auditd package known for this OS family: the auditd controls do not apply"
+    )
+    got = judged(
+        FRESH, systemd=False, service_mgr="sysvinit", run_tags=["WL-LOG-01", "WL-LOG-07", "WL-LOG-08"]
+    )
+    assert got["WL-LOG-01"]["what"] == "no systemd on this host (service manager: sysvinit)"
+    assert got["WL-LOG-07"]["status"] == "na" and got["WL-LOG-08"]["status"] == "fail"
     nossh = PARTIAL.replace('"sshd": "yes"', '"sshd": "no"')
     assert judged(nossh, run_tags=["WL-LOG-04"])["WL-LOG-04"]["what"] == (
         "no SSH server configuration (/etc/ssh/sshd_config) on this host"
@@ -227,3 +248,82 @@ def test_errors_never_raise() -> None:
     assert F["carehard_logging_facts"]({"stdout": "x", "rc": 2})["suid"] == []
     assert F["carehard_logging_facts"](probe(FRESH))["sshd"] == "yes"
     assert F["carehard_logging_failed"](JUDGE(probe(FRESH), s)) == ["WL-LOG-03", "WL-AUD-16"]
+    got = {i["id"]: i for i in JUDGE(probe(PARTIAL), settings(run_tags=["WL-LOG-01", "WL-AUD-17"]))}
+    assert (
+        got["WL-LOG-01"]["evidence"]
+        == "the audit rules probe could not read what WL-LOG-01 needs: section auditd missing"
+    )
+    assert got["WL-AUD-17"]["evidence"] == (
+        "the audit rules probe could not read what WL-AUD-17 needs: section augenrules missing"
+    )
+
+
+def test_fresh_host_auditd_journal_core_dumps() -> None:
+    got = judged(FRESH, run_tags=["WL-LOG-01", "WL-AUD-17", "WL-LOG-07", "WL-LOG-08"])
+    assert {c: i["status"] for c, i in got.items()} == {
+        "WL-LOG-01": "fail",
+        "WL-AUD-17": "fail",
+        "WL-LOG-07": "fail",
+        "WL-LOG-08": "fail",
+    }
+    assert got["WL-LOG-01"]["evidence"] == "auditd is not installed; expected installed, enabled"
+    assert got["WL-AUD-17"]["evidence"] == (
+        "augenrules --check: augenrules not found (auditd is not installed); expected no change"
+        " (the rules auditd loads at start are those of /etc/audit/rules.d)"
+    )
+    assert got["WL-LOG-07"]["evidence"] == (
+        "effective journald Storage=auto (not set); /var/log/journal exists. Expected"
+        " Storage=persistent (carehard"
+        " writes /etc/systemd/journald.conf.d/60-carehard.conf; a drop-in sorting after it"
+        " wins) and /var/log/journal."
+    )
+    assert got["WL-LOG-08"]["evidence"] == (
+        "hard core limit for *: not set (unlimited); for root: not set (unlimited); systemd-coredump"
+        " Storage=external (default) ProcessSizeMax=default. Expected 0, 0, none and 0 (carehard writes"
+        " /etc/security/limits.d/99-carehard-coredump.conf and /etc/systemd/coredump.conf.d/60-carehard.conf;"
+        " a file read later wins)."
+    )
+
+
+def test_hardened_container_auditd_journal_core_dumps_pass() -> None:
+    lim = "/etc/security/limits.d/99-carehard-coredump.conf"
+    text = (
+        FRESH.replace(
+            '"installed": "no", "enabled": "", "active": "inactive"',
+            '"installed": "yes", "enabled": "enabled", "active": "inactive"',
+        )
+        .replace("augenrules not found", "/usr/sbin/augenrules: No change")
+        .replace('{"storage": "", "dir": "yes"}', '{"storage": "persistent", "dir": "yes"}')
+        .replace(
+            '"all": "", "all_src": "", "root": "", "root_src": "", "storage": "", "size": ""',
+            f'"all": "0", "all_src": "{lim}", "root": "0", "root_src": "{lim}",'
+            ' "storage": "none", "size": "0"',
+        )
+    )
+    got = judged(text, run_tags=["WL-LOG-01", "WL-AUD-17", "WL-LOG-07", "WL-LOG-08"])
+    assert {i["status"] for i in got.values()} == {"pass"}
+    assert got["WL-LOG-01"]["evidence"] == (
+        "auditd installed; auditd enabled; not running: host is a container (the kernel audit"
+        " belongs to the machine)"
+    )
+    assert got["WL-AUD-17"]["evidence"] == (
+        "augenrules --check: no change (/etc/audit/audit.rules is the merge of /etc/audit/rules.d);"
+        " auditd loads it when it starts"
+    )
+    assert got["WL-LOG-08"]["evidence"] == (
+        f"hard core limit 0 for * and root (last set in {lim}); systemd-coredump Storage=none"
+        " ProcessSizeMax=0"
+    )
+    live = judged(text + "@@ loaded\nNo rules\n@@ status\nenabled 1\n", live=True, run_tags=["WL-LOG-01"])
+    assert live["WL-LOG-01"]["evidence"] == (
+        "auditd is enabled at boot and inactive now; expected installed, enabled and running"
+    )
+    frozen = text.replace(
+        "/usr/sbin/augenrules: No change", "/usr/sbin/augenrules: Rules have changed and should be updated"
+    )
+    got = judged(frozen + "@@ loaded\nNo rules\n@@ status\nenabled 2\n", live=True, run_tags=["WL-AUD-17"])
+    assert got["WL-AUD-17"]["status"] == "pass"
+    assert got["WL-AUD-17"]["evidence"].startswith(
+        "augenrules --check: Rules have changed and should be updated; the rules in the kernel"
+        " are immutable (-e 2)"
+    )

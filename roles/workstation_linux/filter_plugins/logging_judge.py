@@ -1,10 +1,12 @@
-"""Judge the audit rule controls (WL-LOG-02..06, WL-AUD-03..16) from the one probe of tasks/logging.yml.
+"""Judge the logging family (WL-LOG-01..08, WL-AUD-03..17) from the one probe of tasks/logging.yml.
 
 The probe prints sections, each after a line "@@ <name>": "facts" (a JSON object: rules
 directory, sshd configuration, UID_MIN, setuid programs, module tools, sudo's log file), one
 "file <name> <mode> <owner> <group>" per carehard rules file found (its lines after "| "),
 "immutable" (JSON: the last -e of the rules files and the file it is in) and, on a host owning
-its kernel only, "loaded" (auditctl -l) and "status" (auditctl -s). What a control wants (its
+its kernel only, "loaded" (auditctl -l) and "status" (auditctl -s); then "auditd" (JSON: the
+package installed, the service enabled and active), "augenrules" (augenrules --check), "journal"
+and "coredump" (JSON: the effective settings). What an audit rule control wants (its
 file, key and rules, rendered by vars/main.yml from the facts) comes in the settings; the judge
 compares it with what the rules file holds and with what the kernel has loaded.
 
@@ -20,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 WHAT = {
+    "WL-LOG-01": "Check that auditd is installed, enabled and running",
     "WL-LOG-02": "Check that changes to users, groups and passwords are audited",
     "WL-LOG-03": "Check that changes to the sudo configuration are audited",
     "WL-LOG-04": "Check that changes to the SSH server configuration are audited",
@@ -27,8 +30,25 @@ WHAT = {
     "WL-LOG-06": "Check that kernel module loading and unloading is audited",
     **{f"WL-AUD-{n:02d}": "Check that the audit rules are persisted and loaded" for n in range(3, 16)},
     "WL-AUD-16": "Check that the audit rules are immutable",
+    "WL-AUD-17": "Check that the merged audit rules are those of rules.d",
+    "WL-LOG-07": "Check that the journal is persistent",
+    "WL-LOG-08": "Check that core dumps are disabled",
 }
-RULE_IDS = [c for c in WHAT if c != "WL-AUD-16"]
+RULE_IDS = [c for c in WHAT if c.startswith("WL-AUD-") and c not in ("WL-AUD-16", "WL-AUD-17")] + [
+    f"WL-LOG-{n:02d}" for n in range(2, 7)
+]
+# The probe's JSON section(s) each control reads, beyond "facts" (the rule controls).
+SECTIONS = {
+    "WL-LOG-01": ("auditd",),
+    "WL-AUD-16": ("facts", "immutable"),
+    "WL-AUD-17": ("augenrules",),
+    "WL-LOG-07": ("journal",),
+    "WL-LOG-08": ("coredump",),
+}
+JSON_SECTIONS = ("facts", "immutable", "auditd", "journal", "coredump")
+RAW_SECTIONS = ("loaded", "status", "augenrules")
+AUDITD_IDS = [c for c in WHAT if c not in ("WL-LOG-07", "WL-LOG-08")]
+SYSTEMD_IDS = ("WL-LOG-01", "WL-LOG-07")
 IMMUTABLE_FILE = "zz-carehard-immutable.rules"
 FILE_MODE = "640"
 FACTS_DEFAULT: dict[str, Any] = {
@@ -71,8 +91,10 @@ def selected(settings: Mapping[str, Any]) -> list[str]:
 
 def _why_off(cid: str, settings: Mapping[str, Any]) -> str:
     """Why a selected control is not judged (not applicable), or "" when it is."""
-    if not _on(settings.get("supported", False)):
-        return "no auditd package known for this OS family: the audit rule controls do not apply"
+    if cid in AUDITD_IDS and not _on(settings.get("supported", False)):
+        return "no auditd package known for this OS family: the auditd controls do not apply"
+    if cid in SYSTEMD_IDS and not _on(settings.get("systemd", True)):
+        return f"no systemd on this host (service manager: {_str(settings.get('service_mgr')) or 'unknown'})"
     if cid in [str(h) for h in _list(settings.get("held"))]:
         return "held by a waiver: not checked nor changed"
     switches = settings.get("switches") or {}
@@ -118,7 +140,7 @@ def parse_probe(probe: Any) -> dict[str, Any]:
     if not sections and not files:
         return {"_error": f"the audit rules probe printed no section: {stdout.strip()[:200] or 'nothing'}"}
     out: dict[str, Any] = {"files": files}
-    for name in ("facts", "immutable"):
+    for name in JSON_SECTIONS:
         if name not in sections:
             out[name] = f"error: section {name} missing"
             continue
@@ -129,9 +151,11 @@ def parse_probe(probe: Any) -> dict[str, Any]:
             out[name] = f"error: {name} is not JSON: {text[:200] or 'nothing'}"
             continue
         out[name] = doc if isinstance(doc, dict) else f"error: {name} is not a JSON object: {text[:200]}"
-    for name in ("loaded", "status"):
+    for name in RAW_SECTIONS:
         if name in sections:
             out[name] = sections[name]
+    if "augenrules" not in out:
+        out["augenrules"] = "error: section augenrules missing"
     return out
 
 
@@ -256,6 +280,106 @@ def _aud16(s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
     )
 
 
+def _log01(s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
+    a, pkg, svc = p["auditd"], _str(s.get("auditd_package")), _str(s.get("auditd_service"))
+    live = _on(s.get("live", False))
+    expected = "expected installed, enabled" + (" and running" if live else "")
+    if a.get("installed") != "yes":
+        return "fail", f"{pkg} is not installed; {expected}"
+    enabled, active = _str(a.get("enabled")), _str(a.get("active"))
+    if enabled != "enabled" or (live and active != "active"):
+        return "fail", f"{svc} is {enabled or 'unknown'} at boot and {active or 'unknown'} now; {expected}"
+    running = (
+        "running"
+        if live
+        else f"not running: {_str(s.get('not_live'))} (the kernel audit belongs to the machine)"
+    )
+    return "pass", f"{pkg} installed; {svc} enabled; {running}"
+
+
+def _aud17(s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
+    out = [_str(x) for x in p["augenrules"]]
+    text = "\n".join(out)
+    rules_dir = _str(s.get("rules_dir"))
+    said = (
+        "; ".join(
+            re.sub(r"^\S*augenrules: ", "", line) for line in out if re.search("augenrules|not found", line)
+        )
+        or "no output"
+    )
+    live = _on(s.get("live", False))
+    immutable = p.get("_enabled") == "2"
+    if "No change" in text:
+        how = (
+            "auditd loads it when it starts"
+            if not live
+            else "loaded (augenrules --load)"
+            if not immutable
+            else "the rules in the kernel are immutable (-e 2): what differs from them loads at the next boot"
+        )
+        return (
+            "pass",
+            f"augenrules --check: no change (/etc/audit/audit.rules is the merge of {rules_dir}); {how}",
+        )
+    if live and immutable and not re.search("No rules directory|not found", text):
+        return "pass", (
+            f"augenrules --check: {said}; the rules in the kernel are immutable (-e 2), so the"
+            " merge waits for the"
+            f" next boot, when auditd.service merges and loads {rules_dir} (augenrules --load)"
+        )
+    absent = " (auditd is not installed)" if "not found" in text else ""
+    return "fail", (
+        f"augenrules --check: {said}{absent}; expected no change (the rules auditd loads at"
+        " start are those of"
+        f" {rules_dir})"
+    )
+
+
+def _log07(s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
+    j, dropin = p["journal"], _str(s.get("journald_dropin"))
+    if j.get("storage") == "persistent" and j.get("dir") == "yes":
+        return "pass", (
+            f"effective journald Storage=persistent (systemd-analyze cat-config systemd/journald.conf,"
+            f" carehard's drop-in {dropin}); /var/log/journal exists"
+        )
+    where = "exists" if j.get("dir") == "yes" else "is missing"
+    return "fail", (
+        f"effective journald Storage={_str(j.get('storage')) or 'auto (not set)'}; /var/log/journal {where}."
+        f" Expected Storage=persistent (carehard writes {dropin}; a drop-in sorting after it"
+        " wins) and /var/log/journal."
+    )
+
+
+def _log08(s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
+    c = {k: _str(v) for k, v in p["coredump"].items()}
+    systemd = _on(s.get("systemd", True))
+    ok = c.get("all") == "0" and c.get("root") == "0"
+    ok = ok and (not systemd or (c.get("storage") == "none" and c.get("size") == "0"))
+    if ok:
+        return "pass", (
+            f"hard core limit 0 for * and root (last set in {c.get('all_src')}); systemd-coredump"
+            f" Storage={c.get('storage') or 'n/a'} ProcessSizeMax={c.get('size') or 'n/a'}"
+        )
+    all_src = f" in {c['all_src']}" if c.get("all_src") else ""
+    root_src = f" in {c['root_src']}" if c.get("root_src") else ""
+    return "fail", (
+        f"hard core limit for *: {c.get('all') or 'not set (unlimited)'}{all_src}; for root:"
+        f" {c.get('root') or 'not set (unlimited)'}{root_src}; systemd-coredump"
+        f" Storage={c.get('storage') or 'external (default)'} ProcessSizeMax={c.get('size') or 'default'}."
+        f" Expected 0, 0, none and 0 (carehard writes {_str(s.get('coredump_limits_file'))} and"
+        f" {_str(s.get('coredump_dropin'))}; a file read later wins)."
+    )
+
+
+OTHERS = {
+    "WL-LOG-01": _log01,
+    "WL-AUD-16": _aud16,
+    "WL-AUD-17": _aud17,
+    "WL-LOG-07": _log07,
+    "WL-LOG-08": _log08,
+}
+
+
 def _item(cid: str, status: str, evidence: str, what: str = "") -> dict[str, str]:
     return {"id": cid, "what": what or WHAT[cid], "status": status, "evidence": " ".join(evidence.split())}
 
@@ -280,7 +404,7 @@ def logging_judge(probe: Any, settings: Mapping[str, Any]) -> list[dict[str, str
         if "_error" in parsed:
             items.append(_item(cid, "error", parsed["_error"]))
             continue
-        needs = ("facts", "immutable") if cid == "WL-AUD-16" else ("facts",)
+        needs = SECTIONS.get(cid, ("facts",))
         broken = [_str(parsed[s])[7:] for s in needs if isinstance(parsed.get(s), str)]
         if broken:
             items.append(
@@ -296,9 +420,8 @@ def logging_judge(probe: Any, settings: Mapping[str, Any]) -> list[dict[str, str
             items.append(_item(cid, "na", why, why))
             continue
         try:
-            status, evidence = (
-                _aud16(settings, parsed) if cid == "WL-AUD-16" else _rule(cid, settings, parsed)
-            )
+            judge = OTHERS.get(cid)
+            status, evidence = judge(settings, parsed) if judge else _rule(cid, settings, parsed)
         except (AttributeError, TypeError, ValueError, KeyError) as exc:
             status, evidence = "error", f"the audit rules probe gave an unexpected value for {cid}: {exc}"
         items.append(_item(cid, status, evidence))
