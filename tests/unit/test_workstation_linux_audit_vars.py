@@ -6,7 +6,6 @@ vars/Debian.yml), as the role renders them on a host.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +120,14 @@ def test_permission_probe_lines(render: Any) -> None:
 def test_syscall_rules_have_both_abis_on_x86_64(render: Any) -> None:
     facts = {
         "ansible_facts": {"architecture": "x86_64"},
-        "workstation_linux__logging_rules_probe": {
-            "stdout": json.dumps(
-                {"dir": "yes", "sshd": "yes", "uid_min": "1000", "suid": [], "kmod": [], "sudolog": ""}
-            )
+        # What filter_plugins/logging_judge.py (carehard_logging_facts) takes from the probe.
+        "workstation_linux__logging_rules": {
+            "dir": "yes",
+            "sshd": "yes",
+            "uid_min": "1000",
+            "suid": [],
+            "kmod": [],
+            "sudolog": "",
         },
     }
     rules = render("{{ workstation_linux__audit_rule_sets['WL-AUD-07']['content'] }}", **facts).splitlines()
