@@ -233,8 +233,10 @@ def test_verification_turns_an_ineffective_fix_into_fail() -> None:
 def test_verification_keeps_the_reason_a_fix_was_refused() -> None:
     refusal = "not changed: nobody is in nosuchgroup; set workstation_linux_ssh_allow_groups"
     check = {"action": "ansible.builtin.assert", "ignore_errors": True}
-    applied = fold([event("runner_on_failed", "h", "WL-SSH-09 | Guard", res={"msg": refusal}, **check)], False)
-    verified = fold([event("runner_on_failed", "h", "WL-SSH-09 | Check", res={"msg": "AllowGroups unset"}, **check)])
+    guard = event("runner_on_failed", "h", "WL-SSH-09 | Guard", res={"msg": refusal}, **check)
+    applied = fold([guard], check_mode=False)
+    unset = event("runner_on_failed", "h", "WL-SSH-09 | Check", res={"msg": "AllowGroups unset"}, **check)
+    verified = fold([unset])
     merge_verification(applied, verified)
     assert applied["h"].results["WL-SSH-09"].status == "fail"
     assert applied["h"].results["WL-SSH-09"].evidence == refusal
