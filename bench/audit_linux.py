@@ -74,26 +74,34 @@ def become_subreaper() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
 
 
-def tree_rss_bytes(root: int) -> int:
-    """The summed RSS of every process under `root` (not `root` itself)."""
-    parents: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+def children(pid: int) -> list[int]:
+    """The children of every thread of `pid` (/proc/PID/task/TID/children: only this tree is read,
+    not all of /proc, so sampling stays cheap on a busy machine)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as listing:
+                found.extend(int(child) for child in listing.read().split())
         except OSError:
             continue
-        pid = int(entry.name)
-        parents.setdefault(int(fields[1]), []).append(pid)  # fields[1]: ppid
-        rss[pid] = int(fields[21]) * PAGE  # fields[21]: rss in pages
-    total, todo = 0, list(parents.get(root, []))
+    return found
+
+
+def tree_rss_bytes(root: int) -> int:
+    """The summed RSS of every process under `root` (not `root` itself)."""
+    total, todo = 0, children(root)
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(parents.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+                total += int(statm.read().split()[1]) * PAGE  # resident pages
+        except OSError:
+            continue
+        todo.extend(children(pid))
     return total
 
 
