@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from carehard.engine.host_facts import capped_directory, fact_summary, waivers_of
 from carehard.model import ControlResult, HostOutcome, TaskChange, redact
 
 TASK_ID = re.compile(r"^\s*([A-Z]{2}-[A-Z0-9]+-[0-9]{2})\s*\|\s*(.*)$")
@@ -22,10 +23,8 @@ DEFAULT_ASSERT_MSG = "All assertions passed"
 WAIVER_FACT = "carehard_waiver_state"
 # The fleet facts document compliance_facts records (docs/fleet-facts.md), kept as facts["fleet"].
 FLEET_FACT = "carehard_fleet_facts"
-# The directory document directory_audit records (carehard-directory/1), kept as facts["directory"];
-# its privileged accounts capped as the role caps them, whatever sent it.
+# The directory document directory_audit records (carehard-directory/1), kept as facts["directory"].
 DIRECTORY_FACT = "carehard_directory"
-MAX_DIRECTORY_ACCOUNTS = 200
 MAX_EVIDENCE = 4000
 MAX_DIFF_LINES = 40
 NOT_REACHED = "not reached: the run ended before any task ran on this host"
@@ -111,15 +110,15 @@ class ResultFolder:
         action = str(data.get("task_action") or data.get("resolved_action") or "")
         task = str(data.get("task") or "")
         if kind == "runner_on_ok" and action in FACT_ACTIONS:
-            host.facts.update(_fact_summary(res.get("ansible_facts") or {}))
+            host.facts.update(fact_summary(res.get("ansible_facts") or {}))
         if kind == "runner_on_ok" and WAIVER_FACT in (res.get("ansible_facts") or {}):
-            host.waivers = _waivers(res["ansible_facts"][WAIVER_FACT])
+            host.waivers = waivers_of(res["ansible_facts"][WAIVER_FACT])
         fleet = (res.get("ansible_facts") or {}).get(FLEET_FACT)
         if kind == "runner_on_ok" and isinstance(fleet, dict):
             host.facts["fleet"] = fleet
         directory = (res.get("ansible_facts") or {}).get(DIRECTORY_FACT)
         if kind == "runner_on_ok" and isinstance(directory, dict):
-            host.facts["directory"] = _capped_directory(directory)
+            host.facts["directory"] = capped_directory(directory)
         measures = res.get("measures")
         if kind == "runner_on_ok" and isinstance(measures, dict) and measures.get("role"):
             host.measures[str(measures["role"])] = measures
@@ -289,67 +288,6 @@ def apply_waivers(hosts: Iterable[HostOutcome]) -> None:
                 result.evidence = (
                     f"waiver expired on {waiver['expiry']} ({waiver['reason']}): {result.evidence}"
                 )
-
-
-def _capped_directory(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The directory document as the history keeps it: at most MAX_DIRECTORY_ACCOUNTS privileged
-    accounts (privileged_accounts_total still says how many there are)."""
-    kept = dict(document)
-    accounts = kept.get("privileged_accounts")
-    if isinstance(accounts, list) and len(accounts) > MAX_DIRECTORY_ACCOUNTS:
-        kept["privileged_accounts"] = accounts[:MAX_DIRECTORY_ACCOUNTS]
-        if not isinstance(kept.get("privileged_accounts_total"), int):
-            kept["privileged_accounts_total"] = len(accounts)
-    return kept
-
-
-def _waivers(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list):
-        return []
-    return [
-        {
-            "id": str(w["id"]),
-            "reason": str(w.get("reason", "")),
-            "expiry": str(w.get("expiry", "")),
-            "active": bool(w.get("active")),
-        }
-        for w in value
-        if isinstance(w, dict) and "id" in w
-    ]
-
-
-def _fact_summary(facts: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "os": facts.get("ansible_distribution"),
-        "os_version": facts.get("ansible_distribution_version"),
-        "os_family": facts.get("ansible_os_family"),
-        "kernel": facts.get("ansible_kernel"),
-        "virtualization": _virtualization(facts),
-        "architecture": facts.get("ansible_architecture"),
-        "address": _address(facts),
-    }
-
-
-def _address(facts: Mapping[str, Any]) -> str | None:
-    """The host's main IP address: its default route's (Linux), else its first one (Windows too)."""
-    default = facts.get("ansible_default_ipv4")
-    if isinstance(default, dict) and default.get("address"):
-        return str(default["address"])
-    for key in ("ansible_all_ipv4_addresses", "ansible_ip_addresses"):
-        found = facts.get(key)
-        if isinstance(found, list) and found:
-            return str(found[0])
-    return None
-
-
-def _virtualization(facts: Mapping[str, Any]) -> str | None:
-    if facts.get("ansible_is_chroot"):
-        return "chroot"
-    kind = facts.get("ansible_virtualization_type")
-    role = facts.get("ansible_virtualization_role")
-    if kind and role == "guest":
-        return str(kind)
-    return "none" if role == "host" or kind in (None, "NA", "") else str(kind)
 
 
 def _evidence(lines: Iterable[str]) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from carehard.engine.results import _fact_summary
+from carehard.engine.host_facts import fact_summary
 from carehard.report.html import render_html
 from tests.unit.test_report_html import sample_report
 
@@ -27,7 +27,7 @@ from tests.unit.test_report_html import sample_report
     ],
 )
 def test_the_main_address_of_a_host(facts: dict[str, Any], address: str | None) -> None:
-    assert _fact_summary(facts)["address"] == address
+    assert fact_summary(facts)["address"] == address
 
 
 def test_the_html_hosts_table_shows_the_address() -> None:
