@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.audit_linux import (  # noqa: E402
     BIN,
     BRIDGE,
+    LEAN_UNITS,
     NETWORK,
     TIMEOUT,
     Measure,
@@ -139,6 +140,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="carehard-bench-engine-"))
     lab = harness.Lab(work / "lab", bridge=BRIDGE, network=NETWORK)
     hosts = [harness.TestHost(f"chb7e-{i}", FIRST_ADDRESS + i, lab) for i in range(args.hosts)]
+    os.environ["CAREHARD_TESTHOST_MASK"] = LEAN_UNITS
     print(f"booting {len(hosts)} bookworm hosts ({load_average()}; {os.cpu_count()} cores)", flush=True)
     harness.boot(hosts)
     become_subreaper()
