@@ -242,6 +242,18 @@ def test_verification_keeps_the_reason_a_fix_was_refused() -> None:
     assert applied["h"].results["WL-SSH-09"].evidence == refusal
 
 
+def test_verification_reports_a_control_harden_left_out() -> None:
+    """A control held by a waiver runs no task in harden: the verification audit says what it is."""
+    applied = fold([ok("h", "WL-SSH-02 | Set it", changed=True)], check_mode=False)
+    check = {"action": "ansible.builtin.assert", "ignore_errors": True}
+    x11 = event("runner_on_failed", "h", "WL-SSH-04 | Check", res={"msg": "X11Forwarding is yes"}, **check)
+    verified = fold([ok("h", "WL-SSH-02 | Check"), x11])
+    merge_verification(applied, verified)
+    assert applied["h"].results["WL-SSH-04"].status == "fail"
+    assert applied["h"].results["WL-SSH-04"].evidence == "X11Forwarding is yes"
+    assert applied["h"].results["WL-SSH-02"].status == "fixed"
+
+
 def test_a_host_stopped_before_its_controls_says_why_on_one_line() -> None:
     """A wrong become password: facts gathering fails, every control says the task and the reason."""
     refused = event(
