@@ -5,7 +5,6 @@ what it prints is the JSON the judge reads. The plugin is loaded by path, as Ans
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 from collections.abc import Callable
@@ -15,6 +14,8 @@ from typing import Any
 import jinja2
 import yaml
 
+from tests.unit.role_plugins import plugin_filters
+
 ROOT = Path(__file__).resolve().parents[2]
 ROLE = ROOT / "roles/workstation_linux"
 PLUGIN = ROLE / "filter_plugins/account_checks_judge.py"
@@ -22,12 +23,7 @@ MAIN = yaml.safe_load((ROLE / "vars/main.yml").read_text(encoding="utf-8"))
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("account_checks_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 JUDGE = filters()["carehard_account_checks_judge"]

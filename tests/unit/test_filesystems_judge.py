@@ -5,13 +5,14 @@ the fixes a failed control gets. The plugin is loaded by path, as Ansible loads 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.unit.role_plugins import plugin_filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/filesystems_judge.py"
@@ -20,12 +21,7 @@ CONTAINER = "host is a container: the kernel belongs to the machine"
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("filesystems_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 JUDGE = filters()["filesystems_judge"]

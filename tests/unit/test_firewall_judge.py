@@ -5,7 +5,6 @@ The plugin is loaded by path, as Ansible loads it, and reached through its regis
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -13,18 +12,15 @@ from typing import Any
 
 import pytest
 
+from tests.unit.role_plugins import plugin_filters
+
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/firewall_judge.py"
 IDS = ["WL-FW-01", "WL-FW-02", "WL-FW-04"]
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("firewall_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 F = filters()

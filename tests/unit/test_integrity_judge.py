@@ -6,7 +6,6 @@ registered names."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,18 +13,15 @@ from typing import Any
 
 import pytest
 
+from tests.unit.role_plugins import plugin_filters
+
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/integrity_judge.py"
 ALL = ["WL-AIDE-01", "WL-AIDE-02", "WL-MAC-01", "WL-MAC-03", "WL-MAC-04"]
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("integrity_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 F = filters()

@@ -7,7 +7,6 @@ The plugin is loaded by path, as Ansible loads it, and reached through its regis
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.unit.role_plugins import plugin_filters
+
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/journal_judge.py"
 DEFAULTS = yaml.safe_load((ROOT / "roles/workstation_linux/defaults/main.yml").read_text(encoding="utf-8"))
@@ -23,12 +24,7 @@ IDS = [f"WL-JRN-{n:02d}" for n in range(1, 6)]
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("journal_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 JUDGE = filters()["carehard_journal_judge"]

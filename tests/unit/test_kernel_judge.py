@@ -4,23 +4,19 @@ is loaded by path, as Ansible loads it, and reached through its registered names
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests.unit.role_plugins import plugin_filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/kernel_judge.py"
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("kernel_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 SYSCTL = filters()["carehard_sysctl_judge"]

@@ -5,10 +5,11 @@ Ansible loads it, and reached through its registered names."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests.unit.role_plugins import plugin_filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/logging_judge.py"
@@ -16,12 +17,7 @@ IDS = [f"WL-LOG-{n:02d}" for n in range(1, 9)] + [f"WL-AUD-{n:02d}" for n in ran
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("logging_judge", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 F = filters()

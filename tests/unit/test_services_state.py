@@ -4,22 +4,18 @@ loads it, and reached through its registered names."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from tests.unit.role_plugins import plugin_filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/services_state.py"
 
 
 def filters() -> dict[str, Callable[..., Any]]:
-    spec = importlib.util.spec_from_file_location("services_state", PLUGIN)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result: dict[str, Callable[..., Any]] = module.FilterModule().filters()
-    return result
+    return plugin_filters(PLUGIN)
 
 
 ITEMS = [
