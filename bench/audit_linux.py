@@ -191,6 +191,19 @@ def task_counts(artifacts: list[Path]) -> dict[str, Counter[str]]:
     return per_host
 
 
+def task_files(artifacts: list[Path]) -> Counter[str]:
+    """Task results of all hosts by the task file that holds the task (role/file), to see where
+    the tasks an audit still runs are."""
+    files: Counter[str] = Counter()
+    for directory in artifacts:
+        for path in directory.glob("artifacts/*/job_events/*.json"):
+            event = json.loads(path.read_text(encoding="utf-8"))
+            if event.get("event") in TASK_EVENTS:
+                where = str(event.get("event_data", {}).get("task_path", "?")).rsplit(":", 1)[0]
+                files["/".join(Path(where).parts[-3:]).replace("/tasks/", "/")] += 1
+    return files
+
+
 def report_counts(report: Path) -> tuple[dict[str, int], Counter[str]]:
     """Results per host and the statuses of all of them, from a report.json."""
     data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
@@ -236,15 +249,19 @@ def audit_size(
     plain: list[Measure] = []
     state = Path(env["CAREHARD_STATE_DIR"])
     tasks: dict[str, Counter[str]] = {}
+    files: Counter[str] = Counter()
     for number in range(1, args.rounds + 1):
         plain.append(measured(plain_cmd, env))
         line(f"plain round {number}", size, plain[-1])
         known = set(new_run_dirs(state, set()))
         ours.append(measured(ours_cmd, env))
         line(f"carehard round {number}", size, ours[-1])
-        tasks = task_counts(new_run_dirs(state, known))  # this round's run only
+        runs = new_run_dirs(state, known)  # this round's run only
+        tasks, files = task_counts(runs), task_files(runs)
     try:
         print_tasks(size, tasks, report_counts(out / "report.json")[0])
+        top = ", ".join(f"{name} {n / size:.0f}" for name, n in files.most_common(15))
+        print(f"{size:>3} host(s) tasks per host by file: {top}", flush=True)
     except (OSError, ValueError, KeyError) as error:  # a figure missing must not end a long run
         print(f"{size:>3} host(s) tasks: could not count ({error!r})", flush=True)
     return ours, plain
