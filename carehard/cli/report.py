@@ -27,7 +27,9 @@ from carehard.report import parse_formats
 @click.option(
     "--artifacts",
     type=click.Path(path_type=Path),
-    help="An ansible-runner artifacts directory (AWX, ansible-navigator, ansible-runner).",
+    multiple=True,
+    help="An ansible-runner artifacts directory (AWX, ansible-navigator, ansible-runner); repeat it"
+    " for the slices of one sliced AWX job, reported as one run.",
 )
 @report_options
 @click.pass_context
@@ -35,7 +37,7 @@ def report(
     ctx: click.Context,
     run_id: str | None,
     last: bool,
-    artifacts: Path | None,
+    artifacts: tuple[Path, ...],
     output: Path,
     formats: str,
     lang: str | None,

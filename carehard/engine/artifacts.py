@@ -1,5 +1,6 @@
 """A run made outside carehard (AWX, ansible-navigator, plain ansible-runner) read back from its
-ansible-runner artifacts directory, so that it reports the same way as carehard's own runs.
+ansible-runner artifacts directory (or the directories of an AWX job's slices), so that it reports
+the same way as carehard's own runs.
 
 The files are read here; what the events mean is results.py's business (ResultFolder).
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ import yaml
 from carehard import __version__
 from carehard.engine.results import ResultFolder, apply_waivers
 from carehard.errors import UsageError
-from carehard.model import RunRecord, exit_code_of
+from carehard.model import HostOutcome, RunRecord, exit_code_of
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -35,14 +38,66 @@ def find_artifacts(path: Path) -> Path:
     return candidates[-1]
 
 
-def run_from_artifacts(path: Path) -> RunRecord:
-    """Fold the job events of one ansible-runner run into a run record, as carehard would have."""
-    directory = find_artifacts(path)
+@dataclass
+class _Slice:
+    """One ansible-runner run: its directory, its hosts' outcomes, what kind of run it was."""
+
+    directory: Path
+    events: list[dict[str, Any]]
+    check_mode: bool
+    backup: bool
+    hosts: dict[str, HostOutcome]
+
+
+def run_from_artifacts(paths: Sequence[Path]) -> RunRecord:
+    """Fold the job events of ansible-runner runs into one run record, as carehard would have: one
+    run, or the slices of one AWX job (job slicing: each slice's artifacts hold some of its hosts)."""
+    slices = [_read_slice(find_artifacts(path)) for path in paths]
+    first = slices[0]
+    hosts: dict[str, HostOutcome] = {}
+    seen_in: dict[str, Path] = {}
+    for part in slices:
+        if (part.check_mode, part.backup) != (first.check_mode, first.backup):
+            raise UsageError(
+                f"--artifacts {part.directory}: {_kind(part)}, where {first.directory} is {_kind(first)}:"
+                " give the slices of one job"
+            )
+        for name, host in part.hosts.items():
+            if name in seen_in:
+                where = f"--artifacts {part.directory}: host {name}"
+                raise UsageError(f"{where} is also in {seen_in[name]}: give each run once")
+            seen_in[name] = part.directory
+            hosts[name] = host
+    hosts = dict(sorted(hosts.items()))
+    apply_waivers(hosts.values())
+    controls = sorted({cid for host in hosts.values() for cid in host.results})
+    level = _extravars(first.directory).get("carehard_level", 2)
+    ident = _SAFE_ID.sub("-", first.directory.name).strip("-") or "artifacts"
+    return RunRecord(
+        id=ident if len(slices) == 1 else f"{ident}-and-{len(slices) - 1}-more",
+        mode="backup" if first.backup else ("audit" if first.check_mode else "harden"),
+        started=min(str(part.events[0].get("created") or "") for part in slices),
+        finished=max(str(part.events[-1].get("created") or "") for part in slices),
+        carehard_version=__version__,
+        level=level if level in (1, 2, 3) else 2,
+        selection={
+            "inventory": "artifacts:" + ",".join(str(part.directory) for part in slices),
+            "limit": None,
+            "only": [],
+            "skip": [],
+        },
+        controls=controls,
+        exit_code=exit_code_of(hosts.values()),
+        artifacts=str(first.directory),
+        hosts=hosts,
+    )
+
+
+def _read_slice(directory: Path) -> _Slice:
     events = _events(directory)
     if not events:
         raise UsageError(f"--artifacts {directory}: the run has no event")
     command = _command(directory)
-    extravars = _extravars(directory)
     check_mode = "--check" in command or "-C" in command
     folder = ResultFolder(check_mode, [])
     for event in events:
@@ -51,22 +106,11 @@ def run_from_artifacts(path: Path) -> RunRecord:
     backup = any(str(a).endswith("backup_verify.yml") for a in command)
     if backup:
         hosts = {name: host for name, host in hosts.items() if name.endswith(".backup")}
-    apply_waivers(hosts.values())
-    controls = sorted({cid for host in hosts.values() for cid in host.results})
-    level = extravars.get("carehard_level", 2)
-    return RunRecord(
-        id=_SAFE_ID.sub("-", directory.name).strip("-") or "artifacts",
-        mode="backup" if backup else ("audit" if check_mode else "harden"),
-        started=str(events[0].get("created") or ""),
-        finished=str(events[-1].get("created") or ""),
-        carehard_version=__version__,
-        level=level if level in (1, 2, 3) else 2,
-        selection={"inventory": f"artifacts:{directory}", "limit": None, "only": [], "skip": []},
-        controls=controls,
-        exit_code=exit_code_of(hosts.values()),
-        artifacts=str(directory),
-        hosts=hosts,
-    )
+    return _Slice(directory, events, check_mode, backup, hosts)
+
+
+def _kind(part: _Slice) -> str:
+    return "a backup run" if part.backup else ("an audit" if part.check_mode else "a harden")
 
 
 def _events(directory: Path) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,15 @@ class ReportSource:
     exposure: dict[str, Any] | None = None
 
 
-def load_run(run_id: str | None, artifacts: Path | None) -> ReportSource:
+def load_run(run_id: str | None, artifacts: Sequence[Path] = ()) -> ReportSource:
     """The run, its sets' trend (backup runs), its pass-rate trend, its fleet rows and exposure map:
     from the history, or from artifacts alone (whose facts give the fleet rows)."""
-    if artifacts is not None:
+    if artifacts:
         from carehard.engine.artifacts import run_from_artifacts
         from carehard.report.fleet import artifacts_extras
 
-        _refuse_pruned(artifacts)
+        for path in artifacts:
+            _refuse_pruned(path)
         run = run_from_artifacts(artifacts)
         fleet, exposure = artifacts_extras(run)
         return ReportSource(run, fleet=fleet, exposure=exposure)
