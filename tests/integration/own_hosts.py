@@ -40,8 +40,8 @@ def own_hosts(
         )
         for i in range(count)
     ]
-    harness.boot(hosts)
     try:
+        harness.boot(hosts)  # a boot that fails takes its hosts down: the bridge must go too
         yield hosts
     finally:
         harness.shutdown(hosts)
