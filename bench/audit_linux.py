@@ -179,29 +179,32 @@ def new_run_dirs(state: Path, known: set[Path]) -> list[Path]:
     return sorted(p for p in runs.iterdir() if p.is_dir() and p not in known) if runs.is_dir() else []
 
 
-def task_counts(artifacts: list[Path]) -> dict[str, Counter[str]]:
-    """Task results per host from the runner's job events (a loop task is one runner_on_* event)."""
+def task_counts(artifacts: list[Path]) -> tuple[dict[str, Counter[str]], Counter[str]]:
+    """Task results per host, and of all hosts by the task file that holds the task (role/file, to
+    see where an audit's tasks still are), from the runner's job events in one pass (a loop task
+    is one runner_on_* event)."""
     per_host: dict[str, Counter[str]] = {}
-    for directory in artifacts:
-        for path in directory.glob("artifacts/*/job_events/*.json"):
-            event = json.loads(path.read_text(encoding="utf-8"))
-            if event.get("event") in TASK_EVENTS:
-                host = event.get("event_data", {}).get("host", "?")
-                per_host.setdefault(host, Counter())[event["event"].removeprefix("runner_on_")] += 1
-    return per_host
-
-
-def task_files(artifacts: list[Path]) -> Counter[str]:
-    """Task results of all hosts by the task file that holds the task (role/file), to see where
-    the tasks an audit still runs are."""
     files: Counter[str] = Counter()
     for directory in artifacts:
         for path in directory.glob("artifacts/*/job_events/*.json"):
             event = json.loads(path.read_text(encoding="utf-8"))
             if event.get("event") in TASK_EVENTS:
-                where = str(event.get("event_data", {}).get("task_path", "?")).rsplit(":", 1)[0]
+                data = event.get("event_data", {})
+                per_host.setdefault(data.get("host", "?"), Counter())[
+                    event["event"].removeprefix("runner_on_")
+                ] += 1
+                where = str(data.get("task_path", "?")).rsplit(":", 1)[0]
                 files["/".join(Path(where).parts[-3:]).replace("/tasks/", "/")] += 1
-    return files
+    return per_host, files
+
+
+def boot_lean(hosts: list[harness.TestHost]) -> None:
+    """Boot the bench's hosts with LEAN_UNITS masked, saying so."""
+    os.environ["CAREHARD_TESTHOST_MASK"] = LEAN_UNITS
+    cores = os.cpu_count()
+    masked = f"{LEAN_UNITS} masked"
+    print(f"booting {len(hosts)} bookworm hosts, {masked} ({load_average()}; {cores} cores)", flush=True)
+    harness.boot(hosts)
 
 
 def report_counts(report: Path) -> tuple[dict[str, int], Counter[str]]:
@@ -257,7 +260,7 @@ def audit_size(
         ours.append(measured(ours_cmd, env))
         line(f"carehard round {number}", size, ours[-1])
         runs = new_run_dirs(state, known)  # this round's run only
-        tasks, files = task_counts(runs), task_files(runs)
+        tasks, files = task_counts(runs)
     try:
         print_tasks(size, tasks, report_counts(out / "report.json")[0])
         top = ", ".join(f"{name} {n / size:.0f}" for name, n in files.most_common(15))
@@ -325,12 +328,7 @@ def main() -> None:
     lab = harness.Lab(work / "lab", bridge=BRIDGE, network=NETWORK)
     count = max(sizes) + (1 if args.harden else 0)
     hosts = [harness.TestHost(f"chb7-{i}", FIRST_ADDRESS + i, lab) for i in range(count)]
-    os.environ["CAREHARD_TESTHOST_MASK"] = LEAN_UNITS
-    print(
-        f"booting {count} bookworm hosts, {LEAN_UNITS} masked ({load_average()}; {os.cpu_count()} cores)",
-        flush=True,
-    )
-    harness.boot(hosts)
+    boot_lean(hosts)
     become_subreaper()  # after the boot: the containers' launchers stay init's
     env = {
         **os.environ,

@@ -31,12 +31,11 @@ sys.path.insert(0, str(ROOT))
 from bench.audit_linux import (  # noqa: E402
     BIN,
     BRIDGE,
-    LEAN_UNITS,
     NETWORK,
     TIMEOUT,
     Measure,
     become_subreaper,
-    load_average,
+    boot_lean,
     measured,
 )
 from carehard.catalog import load_catalog  # noqa: E402
@@ -140,9 +139,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="carehard-bench-engine-"))
     lab = harness.Lab(work / "lab", bridge=BRIDGE, network=NETWORK)
     hosts = [harness.TestHost(f"chb7e-{i}", FIRST_ADDRESS + i, lab) for i in range(args.hosts)]
-    os.environ["CAREHARD_TESTHOST_MASK"] = LEAN_UNITS
-    print(f"booting {len(hosts)} bookworm hosts ({load_average()}; {os.cpu_count()} cores)", flush=True)
-    harness.boot(hosts)
+    boot_lean(hosts)
     become_subreaper()
     env = {**os.environ, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "PYTHONPATH": str(ROOT)}
     env["ANSIBLE_TIMEOUT"] = TIMEOUT
