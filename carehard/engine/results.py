@@ -176,7 +176,7 @@ class ResultFolder:
         elif kind == "runner_on_skipped":
             tally.skipped.append(what)
         elif kind == "runner_on_failed":
-            if action in CHECK_ACTIONS:
+            if action in CHECK_ACTIONS and not _judged_error(res):
                 tally.failed_checks.append(_failure_text(res))
             else:
                 tally.errors.append(f"{what}: {_failure_text(res)}")
@@ -379,6 +379,13 @@ def _judged_items(res: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, A
             return []
         judged.append((match.group(1), match.group(2) or match.group(1), item))
     return judged
+
+
+def _judged_error(res: Mapping[str, Any]) -> bool:
+    """An item a judge gave status "error" (the family's state could not be read): the judging
+    assert fails it like a failed check, but it is the control's error."""
+    item = res.get("item")
+    return isinstance(item, Mapping) and item.get("status") == "error"
 
 
 def _results_of(res: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -99,6 +99,18 @@ def test_each_labelled_item_is_its_controls_result(tmp_path: Path, check_mode: b
     assert {c for _, c in touched} >= {"WL-XX-01", "WL-XX-02", "WL-XX-03", "WL-XX-04"}
 
 
+def test_one_judging_loop_gives_the_errors_too(tmp_path: Path) -> None:
+    """The judging assert alone, over every item: an item the judge gave status "error" fails it,
+    and is that control's error, not a failed check (exit 3, not 1)."""
+    judge = {**PLAY[0]["tasks"][1], "loop": "{{ judged }}"}
+    host, _ = run(tmp_path, True, [{**PLAY[0], "tasks": [judge]}])
+    got = {cid: (r.status, r.evidence) for cid, r in host.results.items()}
+    assert got["WL-XX-04"] == ("error", "Read the fourth thing: cannot read /etc/y")
+    assert got["WL-XX-02"] == ("fail", "second is 0, wanted 1.")
+    assert got["WL-XX-01"][0] == "pass" and got["WL-XX-03"][0] == "not_applicable"
+    assert host.errors == []
+
+
 def test_a_loop_whose_items_were_all_skipped_still_gives_each_control(tmp_path: Path) -> None:
     """Ansible ends such a loop with a task event that has no items: each item's own event counts."""
     absent = [{**i, "status": "na", "what": "no such daemon on this host"} for i in ITEMS]
