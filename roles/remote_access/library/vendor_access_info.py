@@ -10,6 +10,7 @@ import hashlib
 import ipaddress
 import os
 import pwd
+import re
 import time
 from typing import Any
 
@@ -38,6 +39,26 @@ options:
     type: list
     elements: str
     default: []
+  sshd_binary:
+    description: >-
+      With it, also reads sshd (C(sshd)): whether it is installed, sshd_config, sshd -T, the vendor
+      rules (drop-in C(sshd_dropin) when sshd_config includes sshd_config.d, else sshd_config), and
+      sshd -T -C for each existing vendor account from its first bastion and from elsewhere.
+    type: path
+  sshd_config:
+    type: path
+  sshd_dropin:
+    type: path
+  pam_sshd:
+    description: With it, also reads the session traces (C(traces)) of pam_tty_audit and C(audit_rules_file).
+    type: path
+  audit_rules_file:
+    type: path
+  pam_su:
+    description: With it, also reads su's refusal (C(su)) of the members of C(no_su_group).
+    type: path
+  no_su_group:
+    type: str
 author: carehard
 """
 
@@ -60,6 +81,22 @@ now:
   description: The host's time (seconds since the epoch).
   type: int
   returned: always
+sshd:
+  description: >-
+    installed, config (sshd_config's text), uses_dropin, global (sshd -T's output), rules_path,
+    rules (its text, null when missing), effective ({"<account>/inside|outside": {keyword: value}}),
+    errors (what sshd said when it refused to print a configuration).
+  type: dict
+  returned: when sshd_binary is given
+traces:
+  description: tty_lines (pam_tty_audit lines of pam_sshd), rules (audit_rules_file's text, "" if
+    missing), auditd (installed when auditctl is found, else absent).
+  type: dict
+  returned: when pam_sshd is given
+su:
+  description: group (exists), members, no_pam_su, auth (the auth lines of pam_su).
+  type: dict
+  returned: when pam_su is given
 """
 
 KEY_TYPES = {
@@ -490,6 +527,92 @@ def analyse(
     return {"vendors": states, "undeclared": undeclared, "loose_keys": loose}
 
 
+INCLUDE_DROPIN = re.compile(r"(?m)^\s*Include\s+/etc/ssh/sshd_config\.d/\*\.conf\s*$")
+TTY_AUDIT = re.compile(r"^\s*session\s+\S+\s+pam_tty_audit\.so")
+SU_AUTH = re.compile(r"^\s*auth\s")
+PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _sshd_conf(text: str) -> dict[str, str]:
+    """sshd -T's lines -> {keyword: value}, repeated keywords joined by a space."""
+    conf: dict[str, str] = {}
+    for line in text.splitlines():
+        kv = line.split(" ", 1)
+        if len(kv) == 2:
+            conf[kv[0]] = (conf[kv[0]] + " " if kv[0] in conf else "") + kv[1]
+    return conf
+
+
+def read_sshd(
+    module: Any, binary: str, config: str, dropin: str, vendors: list[dict[str, Any]]
+) -> dict[str, Any]:
+    if not os.path.exists(binary):
+        return {"installed": False}
+    text = _read(config) or ""
+    uses_dropin = bool(INCLUDE_DROPIN.search(text))
+    rules_path = dropin if uses_dropin else config
+    rc, out, err = module.run_command([binary, "-T"])
+    errors = [] if rc == 0 else [f"sshd -T: rc {rc}: {(err or out).strip()[-300:]}"]
+    effective: dict[str, dict[str, str]] = {}
+    for v in vendors:
+        if not v["exists"]:
+            continue
+        for where, addr in (
+            ("inside", v["probe_inside"] or v["probe_outside"]),
+            ("outside", v["probe_outside"]),
+        ):
+            spec = f"user={v['account']},host=carehard-probe,addr={addr}"
+            vrc, vout, verr = module.run_command([binary, "-T", "-C", spec])
+            if vrc == 0:
+                effective[f"{v['account']}/{where}"] = _sshd_conf(vout)
+            else:
+                errors.append(f"sshd -T -C {spec}: rc {vrc}: {(verr or vout).strip()[-300:]}")
+    return {
+        "installed": True,
+        "config": text,
+        "uses_dropin": uses_dropin,
+        "global": out if rc == 0 else "",
+        "rules_path": rules_path,
+        "rules": _read(rules_path),
+        "effective": effective,
+        "errors": errors,
+    }
+
+
+def read_traces(pam_sshd: str, rules_file: str) -> dict[str, Any]:
+    pam = _read(pam_sshd) or ""
+    return {
+        "tty_lines": [line.strip() for line in pam.splitlines() if TTY_AUDIT.match(line)],
+        "rules": _read(rules_file) or "",
+        "auditd": "installed"
+        if any(os.access(os.path.join(d, "auditctl"), os.X_OK) for d in PATH_DIRS)
+        else "absent",
+    }
+
+
+def read_su(pam_su: str, group: str) -> dict[str, Any]:
+    try:
+        entry = grp.getgrnam(group)
+        exists, members = True, sorted(entry.gr_mem)
+    except KeyError:
+        exists, members = False, []
+    text = _read(pam_su)
+    return {
+        "group": exists,
+        "members": members,
+        "no_pam_su": text is None,
+        "auth": [line for line in (text or "").splitlines() if SU_AUTH.match(line)],
+    }
+
+
 def main() -> None:
     from ansible.module_utils.basic import AnsibleModule
 
@@ -507,6 +630,13 @@ def main() -> None:
             "vendor_names": {"type": "list", "elements": "str", "default": []},
             "admins": {"type": "list", "elements": "str", "default": []},
             "clock_margin": {"type": "int", "default": 300},
+            "sshd_binary": {"type": "path"},
+            "sshd_config": {"type": "path", "default": "/etc/ssh/sshd_config"},
+            "sshd_dropin": {"type": "path", "default": "/etc/ssh/sshd_config.d/90-carehard-vendors.conf"},
+            "pam_sshd": {"type": "path"},
+            "audit_rules_file": {"type": "path", "default": "/etc/audit/rules.d/60-carehard-vendors.rules"},
+            "pam_su": {"type": "path"},
+            "no_su_group": {"type": "str", "default": "carehard-vendors-no-su"},
         },
         supports_check_mode=True,
     )
@@ -530,6 +660,15 @@ def main() -> None:
             module.params["clock_margin"],
         )
     )
+    params = module.params
+    if params["sshd_binary"]:
+        result["sshd"] = read_sshd(
+            module, params["sshd_binary"], params["sshd_config"], params["sshd_dropin"], result["vendors"]
+        )
+    if params["pam_sshd"]:
+        result["traces"] = read_traces(params["pam_sshd"], params["audit_rules_file"])
+    if params["pam_su"]:
+        result["su"] = read_su(params["pam_su"], params["no_su_group"])
     module.exit_json(changed=False, **result)
 
 
