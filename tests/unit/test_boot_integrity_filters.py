@@ -1,4 +1,4 @@
-"""The filters of workstation_linux's integrity controls (filter_plugins/boot_integrity.py), on what
+"""The filters of workstation_linux's integrity controls (filter_plugins/boot_judge.py), on what
 the probes of tasks/integrity*.yml print. The plugin is loaded by path, as Ansible loads it."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from types import ModuleType
 import jinja2
 
 ROOT = Path(__file__).resolve().parents[2]
-PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/boot_integrity.py"
+PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/boot_judge.py"
 
 
 def load_plugin() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("boot_integrity", PLUGIN)
+    spec = importlib.util.spec_from_file_location("boot_judge", PLUGIN)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
