@@ -1,6 +1,6 @@
 """Judge the AIDE and AppArmor controls (WL-AIDE-01/02, WL-MAC-01/03/04) from the one integrity
-probe (tasks/integrity.yml). WL-MAC-02 and WL-BOOT-* keep their own tasks (integrity_cmdline.yml,
-integrity_boot.yml).
+probe (tasks/integrity.yml). WL-MAC-02 and WL-BOOT-* are the bootloader family's (tasks/boot.yml,
+filter_plugins/boot_judge.py).
 
 The probe prints lines, each a word then its values (split on spaces):
   aide-pkg NAME yes|no           each AIDE package and whether it is installed
