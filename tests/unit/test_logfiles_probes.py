@@ -1,4 +1,5 @@
-"""The shell probes of WL-PERM-01/02 and WL-JRN-05 (roles/workstation_linux/vars/main.yml), run for real
+"""The shell probes of WL-PERM-01/02 (one probe, its sections) and WL-JRN-05
+(roles/workstation_linux/vars/main.yml), run for real
 with bash on files made here: what they print is what the controls judge and fix."""
 
 from __future__ import annotations
@@ -42,7 +43,14 @@ def test_the_permission_probe_takes_away_only_the_bits_beyond_the_maximum(tmp_pa
         ]
     )
     tmp_path.chmod(0o755)
-    files = json.loads(run(VARS["workstation_linux__perm_probe_cmd"], CAREHARD_SPEC=spec))
+    out = run(VARS["workstation_linux__perm_probe_cmd"], CAREHARD_SPEC=spec, FILES_ON="yes", LOGS_ON="no")
+    assert out.splitlines()[-1] == "files-done"
+    keys = ("id", "state", "owner", "group", "mode", "max", "want_owner", "want_group", "want_mode", "groups")
+    files = [
+        dict(zip(keys, line.split("|", 11)[1:11], strict=True), path=line.split("|", 11)[11])
+        for line in out.splitlines()
+        if line.startswith("file|")
+    ]
     by_path = {f["path"]: f for f in files}
     shadow = by_path[str(too_open)]
     assert (shadow["state"], shadow["mode"], shadow["want_mode"]) == ("bad", "0664", "0640")
@@ -62,9 +70,16 @@ def test_the_log_file_probe_applies_the_first_matching_rule(tmp_path: Path) -> N
         (tmp_path / name).write_text("x")
         (tmp_path / name).chmod(mode)
     rules = "0664|*/lastlog */wtmp */wtmp.* */btmp */btmp.*\n0640|*"
-    out = run(VARS["workstation_linux__perm02_probe_cmd"], LOG_DIR=str(tmp_path), RULES=rules)
-    fields = [line.split("|") for line in out.splitlines()]
-    lines = {f[0].removeprefix(f"{tmp_path}/"): f[1:] for f in fields}
+    out = run(
+        VARS["workstation_linux__perm_probe_cmd"],
+        FILES_ON="no",
+        LOGS_ON="yes",
+        LOG_DIR=str(tmp_path),
+        RULES=rules,
+    )
+    assert out.splitlines()[-1] == "logs-done"
+    fields = [line.split("|", 4)[1:] for line in out.splitlines() if line.startswith("log|")]
+    lines = {f[3].removeprefix(f"{tmp_path}/"): f[:3] for f in fields}
     assert lines == {
         "wtmp": ["0664", "0664", "ok"],
         "dpkg.log": ["0644", "0640", "bad"],
@@ -73,9 +88,12 @@ def test_the_log_file_probe_applies_the_first_matching_rule(tmp_path: Path) -> N
     }
 
 
-def test_the_log_file_probe_prints_nothing_without_a_log_directory(tmp_path: Path) -> None:
-    probe = VARS["workstation_linux__perm02_probe_cmd"]
-    assert run(probe, LOG_DIR=str(tmp_path / "none"), RULES="0640|*") == ""
+def test_the_log_file_probe_finds_no_file_without_a_log_directory(tmp_path: Path) -> None:
+    probe = VARS["workstation_linux__perm_probe_cmd"]
+    assert (
+        run(probe, FILES_ON="no", LOGS_ON="yes", LOG_DIR=str(tmp_path / "none"), RULES="0640|*")
+        == "logs-done\n"
+    )
 
 
 def test_the_rsyslog_probe_finds_the_last_file_mode_and_every_network_input(tmp_path: Path) -> None:
