@@ -25,8 +25,8 @@ VENV=${CAREHARD_VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 
 echo "== lint"
-ruff check carehard tests bench scripts roles
-ruff format --check carehard tests bench scripts roles
+ruff check carehard tests bench scripts roles callback_plugins
+ruff format --check carehard tests bench scripts roles callback_plugins
 mypy
 mypy scripts/coverage.py
 yamllint -s .
