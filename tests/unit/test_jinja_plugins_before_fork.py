@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import warnings
 from pathlib import Path
 
 from ansible.plugins.loader import filter_loader, init_plugin_loader
@@ -14,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_filter_plugins_are_loaded_at_play_start() -> None:
-    init_plugin_loader()
+    with warnings.catch_warnings():  # configured already when another test ran Ansible in-process
+        warnings.simplefilter("ignore")
+        init_plugin_loader()
     filter_loader._clear_caches()
     assert not filter_loader._cached_non_collection_wrappers
     spec = importlib.util.spec_from_file_location(
