@@ -113,27 +113,36 @@ def fold(events: Iterable[Mapping[str, Any]], control_ids: Iterable[str]) -> dic
     }
 
 
+def control_result_name(event: Mapping[str, Any]) -> str | None:
+    """The "<ID> | <what>" an event reported a control's result under: the name of a control's own
+    task, or the label of an item of a family's judging loop; None for any other event."""
+    data = event.get("event_data") or {}
+    kind = str(event.get("event", ""))
+    task = str(data.get("task") or "")
+    if kind.startswith("runner_on_") and TASK_ID.match(task):
+        return task
+    label = str((data.get("res") or {}).get("_ansible_item_label") or "")
+    if kind.startswith("runner_item_on_") and TASK_ID.match(label):
+        return label
+    return None
+
+
 def control_tasks(events: Iterable[Mapping[str, Any]], host: str, prefix: str = "") -> set[str]:
-    """The names of the control tasks ("<ID> | ...") that reported a result on the host."""
+    """The "<ID> | <what>" names (control tasks, judged items) that reported a result on the host."""
     names = set()
     for event in events:
-        data = event.get("event_data") or {}
-        if str(event.get("event", "")).startswith("runner_on_") and data.get("host") == host:
-            task = str(data.get("task") or "")
-            if TASK_ID.match(task) and task.startswith(prefix):
-                names.add(task)
+        name = control_result_name(event)
+        if name and name.startswith(prefix) and (event.get("event_data") or {}).get("host") == host:
+            names.add(name)
     return names
 
 
 def control_task_files(events: Iterable[Mapping[str, Any]]) -> set[str]:
-    """The task files the control tasks came from (where Ansible found the roles)."""
+    """The task files the controls' results came from (where Ansible found the roles)."""
     files = set()
     for event in events:
-        data = event.get("event_data") or {}
-        if str(event.get("event", "")).startswith("runner_on_") and TASK_ID.match(
-            str(data.get("task") or "")
-        ):
-            files.add(str(data.get("task_path") or "").rsplit(":", 1)[0])
+        if control_result_name(event):
+            files.add(str((event.get("event_data") or {}).get("task_path") or "").rsplit(":", 1)[0])
     return files
 
 
