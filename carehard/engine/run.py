@@ -269,6 +269,12 @@ def _ansible_environment() -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+        # ansible-runner sets ANSIBLE_CALLBACK_PLUGINS to its own directory (plus this value), which
+        # hides ansible.cfg's callback_plugins: carehard's plugin that loads the Jinja plugins before
+        # the workers fork (a quarter of an audit's CPU) would not run. The user's own stay.
+        "ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join(
+            filter(None, (str(ANSIBLE_ROOT / "callback_plugins"), os.environ.get("ANSIBLE_CALLBACK_PLUGINS")))
+        ),
         # ansible-runner turns host key checking off unless the environment says otherwise.
         "ANSIBLE_HOST_KEY_CHECKING": os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "True"),
     }

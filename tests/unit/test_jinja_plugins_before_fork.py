@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import configparser
 import importlib.util
+import os
 import warnings
 from pathlib import Path
 
+import pytest
 from ansible.plugins.loader import filter_loader, init_plugin_loader
+
+from carehard.engine.run import _ansible_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,3 +39,12 @@ def test_carehard_config_loads_it_without_enabling() -> None:
     config.read(ROOT / "ansible.cfg")
     assert (ROOT / config["defaults"]["callback_plugins"] / "jinja_plugins_before_fork.py").is_file()
     assert (ROOT / "carehard" / "ansible" / "callback_plugins" / "jinja_plugins_before_fork.py").is_file()
+
+
+def test_carehard_runs_pass_the_directory_past_ansible_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ansible-runner sets ANSIBLE_CALLBACK_PLUGINS, which hides ansible.cfg's callback_plugins: the
+    environment carehard gives its runs names the directory first, and keeps the user's own."""
+    monkeypatch.setenv("ANSIBLE_CALLBACK_PLUGINS", "/opt/site/callbacks")
+    paths = _ansible_environment()["ANSIBLE_CALLBACK_PLUGINS"].split(os.pathsep)
+    assert (Path(paths[0]) / "jinja_plugins_before_fork.py").is_file()
+    assert paths[1:] == ["/opt/site/callbacks"]
