@@ -122,10 +122,15 @@ def rct_state(probe: Any) -> dict[str, Any]:
         elif current is not None and line:
             current.append(fields)
     missing = [s for s in SECTIONS if s not in sections]
-    if missing or not ended:
-        what = ", ".join(missing) if missing else "its end"
+    if missing:
+        what = ", ".join(missing)
         return {
             "error": f"the remote-control tool probe read no {what}: its output is not what carehard reads"
+        }
+    if not ended:
+        return {
+            "error": "the remote-control tool probe stopped before its end:"
+            " its output is not what carehard reads"
         }
     return {"error": "", "sections": sections}
 
@@ -200,9 +205,9 @@ def _tool_eval(tool: Mapping[str, Any], st: Mapping[str, Any], allowed: list[str
     pattern = _either(_strings(tool.get("package_patterns")))
     pkg_found = sorted(n for n in pkgs if n in names or (pattern is not None and pattern.search(n)))
     svc_re = _either(_strings(tool.get("services")))
-    svc_eval = []
-    for name in sorted(units) if svc_re is not None else []:
-        if not svc_re.search(name):
+    svc_eval: list[dict[str, Any]] = []
+    for name in sorted(units):
+        if svc_re is None or not svc_re.search(name):
             continue
         s = units[name]
         running = s["state"] == "running"
