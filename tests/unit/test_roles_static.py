@@ -128,7 +128,7 @@ def test_the_remote_control_tools_allowed_are_the_tools_the_role_knows() -> None
     options = load(ROOT / "roles/remote_access/meta/argument_specs.yml")["argument_specs"]["main"]["options"]
     choices = options["remote_access_tools_allowed"]["choices"]
     linux = [
-        tool["key"] for tool in load(ROOT / "roles/remote_access/vars/tools.yml")["remote_access__rct_tools"]
+        tool["key"] for tool in load(ROOT / "roles/remote_access/vars/main.yml")["remote_access__rct_tools"]
     ]
     windows = (ROOT / "roles/remote_access/filter_plugins/windows_tools.py").read_text(encoding="utf-8")
     assert choices == linux
