@@ -37,7 +37,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-# One entry per key of remote_access_tools_allowed (the keys of the Linux RA-RCT-* tools, vars/tools.yml).
+# One entry per key of remote_access_tools_allowed (the Linux RA-RCT-* tools: remote_access__rct_tools).
 # services: regexes on a service's name or display name; programs: on its executable; entries: on an
 # uninstall entry's DisplayName. Matched without case. The syntax is common to Python's re and .NET's
 # Regex: the probe keeps on the host what their union matches, so that it prints only candidates.
