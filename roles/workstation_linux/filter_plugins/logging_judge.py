@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 WHAT = {
@@ -43,9 +44,7 @@ WHAT = {
 }
 CONF_IDS = ("WL-AUD-01", "WL-AUD-02")
 PERM_IDS = ("WL-AUD-18", "WL-AUD-19", "WL-AUD-20")
-RULE_IDS = [f"WL-AUD-{n:02d}" for n in range(3, 16)] + [
-    f"WL-LOG-{n:02d}" for n in range(2, 7)
-]
+RULE_IDS = [f"WL-AUD-{n:02d}" for n in range(3, 16)] + [f"WL-LOG-{n:02d}" for n in range(2, 7)]
 # The probe's JSON section(s) each control reads, beyond "facts" (the rule controls).
 SECTIONS = {
     "WL-LOG-01": ("auditd",),
@@ -402,7 +401,11 @@ def _conf_eval(cid: str, s: Mapping[str, Any], values: Mapping[str, str]) -> lis
     control = (s.get("auditd_conf_controls") or {}).get(cid) or {}
     out = []
     for setting in _list(control.get("settings")):
-        key, wanted, compare = _str(setting.get("key")), _str(setting.get("value")), _str(setting.get("compare"))
+        key, wanted, compare = (
+            _str(setting.get("key")),
+            _str(setting.get("value")),
+            _str(setting.get("compare")),
+        )
         found = values.get(key, "")
         if compare == "min":
             ok = bool(re.match(r"^[0-9]+$", found)) and int(found) >= (int(wanted) if wanted.isdigit() else 0)
@@ -471,14 +474,14 @@ def _perm(cid: str, s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, st
     return "fail", f"{', '.join(f[5] for f in bad)} not as expected: {text}. Expected {expected}{group}"
 
 
-OTHERS = {
+OTHERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[str, str]]] = {
     "WL-LOG-01": _log01,
     "WL-AUD-16": _aud16,
     "WL-AUD-17": _aud17,
     "WL-LOG-07": _log07,
     "WL-LOG-08": _log08,
-    **{c: (lambda s, p, c=c: _conf(c, s, p)) for c in CONF_IDS},
-    **{c: (lambda s, p, c=c: _perm(c, s, p)) for c in PERM_IDS},
+    **{c: partial(_conf, c) for c in CONF_IDS},
+    **{c: partial(_perm, c) for c in PERM_IDS},
 }
 
 
