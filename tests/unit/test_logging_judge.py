@@ -13,7 +13,7 @@ from tests.unit.role_plugins import plugin_filters
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "roles/workstation_linux/filter_plugins/logging_judge.py"
-IDS = [f"WL-LOG-{n:02d}" for n in range(1, 9)] + [f"WL-AUD-{n:02d}" for n in range(3, 18)]
+IDS = [f"WL-LOG-{n:02d}" for n in range(1, 9)] + [f"WL-AUD-{n:02d}" for n in range(1, 21)]
 
 
 def filters() -> dict[str, Callable[..., Any]]:

@@ -1,4 +1,4 @@
-"""Judge the logging family (WL-LOG-01..08, WL-AUD-03..17) from the one probe of tasks/logging.yml.
+"""Judge the logging family (WL-LOG-01..08, WL-AUD-01..20) from the one probe of tasks/logging.yml.
 
 The probe prints sections, each after a line "@@ <name>": "facts" (a JSON object: rules
 directory, sshd configuration, UID_MIN, setuid programs, module tools, sudo's log file), one
@@ -6,7 +6,9 @@ directory, sshd configuration, UID_MIN, setuid programs, module tools, sudo's lo
 "immutable" (JSON: the last -e of the rules files and the file it is in) and, on a host owning
 its kernel only, "loaded" (auditctl -l) and "status" (auditctl -s); then "auditd" (JSON: the
 package installed, the service enabled and active), "augenrules" (augenrules --check), "journal"
-and "coredump" (JSON: the effective settings). What an audit rule control wants (its
+and "coredump" (JSON: the effective settings), "auditd_conf" (present or missing, then auditd.conf's
+lines) and "perms" ("loggroup|<log_group>", then id|ok or bad|owner:group|mode|fix mode|path for
+each audit log, configuration file and tool: WL-AUD-18..20). What an audit rule control wants (its
 file, key and rules, rendered by vars/main.yml from the facts) comes in the settings; the judge
 compares it with what the rules file holds and with what the kernel has loaded.
 
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 WHAT = {
@@ -33,10 +36,15 @@ WHAT = {
     "WL-AUD-17": "Check that the merged audit rules are those of rules.d",
     "WL-LOG-07": "Check that the journal is persistent",
     "WL-LOG-08": "Check that core dumps are disabled",
+    "WL-AUD-01": "Check the auditd.conf values",
+    "WL-AUD-02": "Check the auditd.conf values",
+    "WL-AUD-18": "Check the owner and mode of the files",
+    "WL-AUD-19": "Check the owner and mode of the files",
+    "WL-AUD-20": "Check the owner and mode of the files",
 }
-RULE_IDS = [c for c in WHAT if c.startswith("WL-AUD-") and c not in ("WL-AUD-16", "WL-AUD-17")] + [
-    f"WL-LOG-{n:02d}" for n in range(2, 7)
-]
+CONF_IDS = ("WL-AUD-01", "WL-AUD-02")
+PERM_IDS = ("WL-AUD-18", "WL-AUD-19", "WL-AUD-20")
+RULE_IDS = [f"WL-AUD-{n:02d}" for n in range(3, 16)] + [f"WL-LOG-{n:02d}" for n in range(2, 7)]
 # The probe's JSON section(s) each control reads, beyond "facts" (the rule controls).
 SECTIONS = {
     "WL-LOG-01": ("auditd",),
@@ -44,9 +52,13 @@ SECTIONS = {
     "WL-AUD-17": ("augenrules",),
     "WL-LOG-07": ("journal",),
     "WL-LOG-08": ("coredump",),
+    **{c: ("auditd_conf",) for c in CONF_IDS},
+    **{c: ("perms",) for c in PERM_IDS},
 }
 JSON_SECTIONS = ("facts", "immutable", "auditd", "journal", "coredump")
-RAW_SECTIONS = ("loaded", "status", "augenrules")
+RAW_SECTIONS = ("loaded", "status", "augenrules", "auditd_conf", "perms")
+# Raw sections every probe prints (the others are read on a host owning its kernel only).
+ALWAYS_RAW = ("augenrules", "auditd_conf", "perms")
 AUDITD_IDS = [c for c in WHAT if c not in ("WL-LOG-07", "WL-LOG-08")]
 SYSTEMD_IDS = ("WL-LOG-01", "WL-LOG-07")
 IMMUTABLE_FILE = "zz-carehard-immutable.rules"
@@ -154,8 +166,9 @@ def parse_probe(probe: Any) -> dict[str, Any]:
     for name in RAW_SECTIONS:
         if name in sections:
             out[name] = sections[name]
-    if "augenrules" not in out:
-        out["augenrules"] = "error: section augenrules missing"
+    for name in ALWAYS_RAW:
+        if name not in out:
+            out[name] = f"error: section {name} missing"
     return out
 
 
@@ -371,12 +384,104 @@ def _log08(s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
     )
 
 
-OTHERS = {
+def _conf_values(lines: list[Any]) -> tuple[bool, dict[str, str]]:
+    """(auditd.conf found, key -> value: the last one set) from the "auditd_conf" section."""
+    text = [_str(x) for x in lines]
+    found = bool(text) and text[0].strip() == "present"
+    values: dict[str, str] = {}
+    for line in text[1:] if found else []:
+        m = re.match(r"^\s*([A-Za-z_]+)\s*=\s*(.*?)\s*$", line)
+        if m:
+            values[m.group(1)] = m.group(2)
+    return found, values
+
+
+def _conf_eval(cid: str, s: Mapping[str, Any], values: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One entry per setting of the control: key, wanted, found, ok, compare."""
+    control = (s.get("auditd_conf_controls") or {}).get(cid) or {}
+    out = []
+    for setting in _list(control.get("settings")):
+        key, wanted, compare = (
+            _str(setting.get("key")),
+            _str(setting.get("value")),
+            _str(setting.get("compare")),
+        )
+        found = values.get(key, "")
+        if compare == "min":
+            ok = bool(re.match(r"^[0-9]+$", found)) and int(found) >= (int(wanted) if wanted.isdigit() else 0)
+        else:
+            ok = found.lower() == wanted.lower()
+        out.append({"key": key, "wanted": wanted, "found": found, "ok": ok, "compare": compare})
+    return out
+
+
+def _conf(cid: str, s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
+    conf = _str(s.get("auditd_conf"))
+    found, values = _conf_values(p["auditd_conf"])
+    if not found:
+        return "fail", f"{conf} is missing (auditd is not installed)"
+    evaluated = _conf_eval(cid, s, values)
+    if not evaluated:
+        return "error", f"no auditd.conf settings known for {cid}"
+    bad = [e for e in evaluated if not e["ok"]]
+    if bad:
+        return "fail", f"{conf}: " + ", ".join(
+            f"{e['key']} = {e['found'] or 'not set'} (expected {'at least ' if e['compare'] == 'min' else ''}"
+            f"{e['wanted']})"
+            for e in bad
+        )
+    cis = ((s.get("auditd_conf_controls") or {}).get(cid) or {}).get("cis") or {}
+    outside = [
+        f"{e['key']} = {e['wanted']}"
+        for e in evaluated
+        if e["key"] in cis and e["wanted"].lower() not in [_str(v) for v in _list(cis[e["key"]])]
+    ]
+    text = f"{conf}: " + ", ".join(f"{e['key']} = {e['found']}" for e in evaluated)
+    if outside:
+        text += f" (the site's choice, outside what CIS 6.2.2.3/6.2.2.4 accept: {', '.join(outside)})"
+    return "pass", text
+
+
+PERM_LINE = re.compile(r"^(WL-AUD-\d\d)\|(ok|bad)\|(\S+)\|(\S+)\|(\S+)\|(.*)$")
+
+
+def _perms(lines: Any) -> tuple[str, list[list[str]]]:
+    """(auditd's log_group, [id, ok or bad, owner:group, mode, fix mode, path] per file)."""
+    loggroup, files = "root", []
+    for line in _list(lines):
+        text = _str(line)
+        m = re.match(r"^loggroup\|(\S+)$", text)
+        if m:
+            loggroup = m.group(1)
+            continue
+        m = PERM_LINE.match(text)
+        if m:
+            files.append(list(m.groups()))
+    return loggroup, files
+
+
+def _perm(cid: str, s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, str]:
+    loggroup, files = _perms(p["perms"])
+    mine = [f for f in files if f[0] == cid]
+    expected = _str((s.get("perm_expected") or {}).get(cid))
+    if not mine:
+        return "fail", f"nothing found to check (auditd is not installed); expected {expected}"
+    text = "; ".join(f"{f[5]} ({f[2]}, {f[3]})" for f in mine)
+    bad = [f for f in mine if f[1] == "bad"]
+    if not bad:
+        return "pass", text
+    group = f" (log_group {loggroup})" if cid == "WL-AUD-18" else ""
+    return "fail", f"{', '.join(f[5] for f in bad)} not as expected: {text}. Expected {expected}{group}"
+
+
+OTHERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[str, str]]] = {
     "WL-LOG-01": _log01,
     "WL-AUD-16": _aud16,
     "WL-AUD-17": _aud17,
     "WL-LOG-07": _log07,
     "WL-LOG-08": _log08,
+    **{c: partial(_conf, c) for c in CONF_IDS},
+    **{c: partial(_perm, c) for c in PERM_IDS},
 }
 
 
@@ -433,6 +538,39 @@ def logging_failed(judged: Any) -> list[str]:
     return [str(i.get("id")) for i in _list(judged) if isinstance(i, Mapping) and i.get("status") == "fail"]
 
 
+def audit_plan(probe: Any, settings: Mapping[str, Any], reread: Any = None) -> dict[str, Any]:
+    """What the fixes of WL-AUD-01/02 and 18..20 write: {"conf_found": bool, "conf": [{id, key,
+    wanted}] (the auditd.conf values that differ, from the first probe), "perms": [{id, path, mode,
+    group, label}] (the files found wrong: by the fixes' own read `reread` when it ran, else by the
+    first probe; the audit logs keep auditd's log_group)}."""
+    settings = settings if isinstance(settings, Mapping) else {}
+    parsed = parse_probe(probe)
+    conf_lines = parsed.get("auditd_conf")
+    found, values = _conf_values(conf_lines if isinstance(conf_lines, list) else [])
+    conf = [
+        {"id": cid, "key": e["key"], "wanted": e["wanted"]}
+        for cid in CONF_IDS
+        for e in _conf_eval(cid, settings, values)
+        if not e["ok"]
+    ]
+    perm_lines: Any = parsed.get("perms")
+    if isinstance(reread, Mapping) and not reread.get("skipped") and "stdout" in reread:
+        perm_lines = _str(reread.get("stdout")).splitlines()
+    loggroup, files = _perms(perm_lines if isinstance(perm_lines, list) else [])
+    perms = [
+        {
+            "id": f[0],
+            "path": f[5],
+            "mode": f[4],
+            "group": loggroup if f[0] == "WL-AUD-18" else "root",
+            "label": f"{f[5]} ({f[2]}, {f[3]})",
+        }
+        for f in files
+        if f[0] in PERM_IDS and f[1] == "bad"
+    ]
+    return {"conf_found": found, "conf": conf, "perms": perms}
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
         return {
@@ -441,4 +579,5 @@ class FilterModule:
             "carehard_logging_enabled": audit_enabled,
             "carehard_logging_failed": logging_failed,
             "carehard_logging_active": active,
+            "carehard_audit_plan": audit_plan,
         }
