@@ -44,7 +44,6 @@ WHAT = {
 }
 CONF_IDS = ("WL-AUD-01", "WL-AUD-02")
 PERM_IDS = ("WL-AUD-18", "WL-AUD-19", "WL-AUD-20")
-RULE_IDS = [f"WL-AUD-{n:02d}" for n in range(3, 16)] + [f"WL-LOG-{n:02d}" for n in range(2, 7)]
 # The probe's JSON section(s) each control reads, beyond "facts" (the rule controls).
 SECTIONS = {
     "WL-LOG-01": ("auditd",),
@@ -396,11 +395,15 @@ def _conf_values(lines: list[Any]) -> tuple[bool, dict[str, str]]:
     return found, values
 
 
+def _conf_control(cid: str, s: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The control's entry of workstation_linux_auditd_conf_controls: its settings and CIS lists."""
+    return (s.get("auditd_conf_controls") or {}).get(cid) or {}
+
+
 def _conf_eval(cid: str, s: Mapping[str, Any], values: Mapping[str, str]) -> list[dict[str, Any]]:
     """One entry per setting of the control: key, wanted, found, ok, compare."""
-    control = (s.get("auditd_conf_controls") or {}).get(cid) or {}
     out = []
-    for setting in _list(control.get("settings")):
+    for setting in _list(_conf_control(cid, s).get("settings")):
         key, wanted, compare = (
             _str(setting.get("key")),
             _str(setting.get("value")),
@@ -430,7 +433,7 @@ def _conf(cid: str, s: Mapping[str, Any], p: Mapping[str, Any]) -> tuple[str, st
             f"{e['wanted']})"
             for e in bad
         )
-    cis = ((s.get("auditd_conf_controls") or {}).get(cid) or {}).get("cis") or {}
+    cis = _conf_control(cid, s).get("cis") or {}
     outside = [
         f"{e['key']} = {e['wanted']}"
         for e in evaluated
